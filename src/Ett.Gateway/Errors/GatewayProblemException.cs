@@ -1,0 +1,14 @@
+namespace Ett.Gateway.Errors;
+
+/// <summary>A failure that becomes a ProblemDetails response with a stable type. Its message must never hold a secret.</summary>
+public class GatewayProblemException(int status, string type, string title, string? detail = null, Exception? inner = null)
+    : Exception(detail ?? title, inner)
+{
+    public int Status { get; } = status;
+    public string Type { get; } = type;
+    public string Title { get; } = title;
+    public string? Detail { get; } = detail;
+
+    /// <summary>Extra members for the ProblemDetails (e.g. <c>upstreamStatus</c>).</summary>
+    public IDictionary<string, object?> Extensions { get; } = new Dictionary<string, object?>();
+}

@@ -1,0 +1,31 @@
+using Ett.Gateway.Callers;
+using Ett.Gateway.Errors;
+using Ett.Gateway.Health;
+using Ett.Gateway.OpenApi;
+using Ett.Gateway.Passthrough;
+using Ett.Gateway.Upstream;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddGatewayErrors();
+builder.Services.AddCallers(builder.Configuration);
+builder.Services.AddUpstream(builder.Configuration);
+builder.Services.AddPassthrough();
+builder.Services.AddGatewayOpenApi();
+builder.Services.AddGatewayHealth();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapGatewayOpenApi();
+app.MapGatewayHealth();
+app.MapPassthrough();
+
+app.Run();
+
+/// <summary>Entry point; public so integration tests can host the gateway.</summary>
+public partial class Program;
