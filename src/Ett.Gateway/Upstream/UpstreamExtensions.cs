@@ -1,6 +1,34 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
 namespace Ett.Gateway.Upstream;
 
 public static class UpstreamExtensions
 {
-    public static IServiceCollection AddUpstream(this IServiceCollection services, IConfiguration configuration) => services;
+    /// <summary>ETT options, token management, version pins and the <c>ett</c> HttpClient the features use.</summary>
+    public static IServiceCollection AddUpstream(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EttOptions>().Bind(configuration.GetSection(EttOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EttOptions>, EttOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<EttTokenProvider>();
+        services.AddSingleton<EttConsents>();
+        services.AddSingleton<EttCredentials>();
+        services.AddSingleton<ApiVersionPins>();
+        services.AddTransient<EttAuthenticationHandler>();
+        services.AddTransient<ApiVersionHandler>();
+
+        services.AddHttpClient(EttTokenProvider.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(EttRequest.HttpClientName, (sp, client) =>
+            {
+                // A trailing slash makes relative paths like "wallet-api/wallets" land below a base path (e.g. the sandbox's).
+                var baseUrl = sp.GetRequiredService<IOptions<EttOptions>>().Value.BaseUrl!;
+                client.BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
+                client.Timeout = TimeSpan.FromSeconds(100);
+            })
+            .AddHttpMessageHandler<EttAuthenticationHandler>()
+            .AddHttpMessageHandler<ApiVersionHandler>();
+        return services;
+    }
 }

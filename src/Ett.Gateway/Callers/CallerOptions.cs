@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+
+namespace Ett.Gateway.Callers;
+
+/// <summary>
+/// Who may call the gateway: <c>Callers:*</c> for any OIDC issuer (ignored when <c>AzureAd:ClientId</c> is set, which
+/// selects Microsoft.Identity.Web for Entra ID) and, for both, which ETT organizations each caller may act for.
+/// </summary>
+public sealed record CallerOptions
+{
+    public const string Section = "Callers";
+
+    /// <summary>The issuer's base URL; its <c>.well-known/openid-configuration</c> supplies the signing keys.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The audience the gateway's caller tokens must carry.</summary>
+    public string? Audience { get; set; }
+
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>Tolerated clock difference when checking a caller token's lifetime.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Per caller id (azp, appid, client_id or sub): the ETT organization ids it may use, or <c>*</c> for all.</summary>
+    public Dictionary<string, List<string>> Organizations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Organizations of callers not listed in <see cref="Organizations"/>; <c>*</c> (the default) means all.</summary>
+    public List<string> DefaultOrganizations { get; set; } = ["*"];
+}
+
+internal sealed class CallerOptionsValidator(IConfiguration configuration) : IValidateOptions<CallerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CallerOptions options)
+    {
+        var failures = new List<string>();
+        if (!CallersExtensions.UsesEntraId(configuration))
+        {
+            if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
+                failures.Add("Callers:Authority must be the absolute URL of the callers' OIDC issuer (or configure AzureAd:* for Entra ID).");
+            if (string.IsNullOrWhiteSpace(options.Audience))
+                failures.Add("Callers:Audience must name the audience of the gateway's caller tokens.");
+        }
+        foreach (var (caller, organizations) in options.Organizations)
+        {
+            foreach (var organization in organizations.Where(o => o != "*" && !Guid.TryParse(o, out _)))
+                failures.Add($"Callers:Organizations:{caller} holds '{organization}', which is neither a GUID nor '*'.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

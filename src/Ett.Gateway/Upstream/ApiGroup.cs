@@ -1,0 +1,27 @@
+namespace Ett.Gateway.Upstream;
+
+/// <summary>An ETT API whose <c>X-API-Version</c> is pinned separately, found by the path prefix of a request.</summary>
+public sealed record ApiGroup(string Name, string PathPrefix)
+{
+    public static readonly ApiGroup Authorization = new("Authorization", "api/authorization");
+    public static readonly ApiGroup Measurements = new("Measurements", "api/measurements");
+    public static readonly ApiGroup Certificates = new("Certificates", "api/certificates");
+    public static readonly ApiGroup Reports = new("Reports", "api/reports");
+    public static readonly ApiGroup Wallet = new("Wallet", "wallet-api");
+
+    /// <summary>Anything else ETT serves (e.g. <c>api/transfer</c>).</summary>
+    public static readonly ApiGroup Other = new("Other", "");
+
+    public static IReadOnlyList<ApiGroup> All { get; } = [Authorization, Measurements, Certificates, Reports, Wallet, Other];
+
+    public static bool IsKnown(string name) => All.Any(g => g.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The group of a path relative to ETT's base address, e.g. <c>wallet-api/transfers</c>.</summary>
+    public static ApiGroup ForPath(string relativePath)
+    {
+        var path = relativePath.TrimStart('/');
+        return All.FirstOrDefault(g => g.PathPrefix.Length > 0 &&
+            path.StartsWith(g.PathPrefix, StringComparison.OrdinalIgnoreCase) &&
+            (path.Length == g.PathPrefix.Length || path[g.PathPrefix.Length] == '/')) ?? Other;
+    }
+}

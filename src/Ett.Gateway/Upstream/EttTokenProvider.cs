@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Ett.Gateway.Errors;
+using Microsoft.Extensions.Options;
+
+namespace Ett.Gateway.Upstream;
+
+/// <summary>
+/// Obtains ETT access tokens with the OAuth2 client-credentials grant, one cache per configured client, renewed
+/// <see cref="EttOptions.RefreshMargin"/> before expiry by exactly one request however many callers wait.
+/// </summary>
+public sealed class EttTokenProvider(
+    IHttpClientFactory httpClients,
+    IOptionsMonitor<EttOptions> options,
+    TimeProvider time,
+    ILogger<EttTokenProvider> logger)
+{
+    public const string HttpClientName = "ett-token";
+
+    private readonly ConcurrentDictionary<string, SingleFlight<EttAccessToken>> _caches = new(StringComparer.OrdinalIgnoreCase);
+
+    public Task<EttAccessToken> GetAsync(string clientName, CancellationToken cancellationToken)
+    {
+        var margin = options.CurrentValue.RefreshMargin;
+        return CacheOf(clientName).GetAsync(
+            token => time.GetUtcNow() < token.ExpiresAt - margin,
+            () => RequestAsync(clientName),
+            cancellationToken);
+    }
+
+    /// <summary>Drops <paramref name="stale"/> and returns a fresh token; concurrent renewals of the same token share one request.</summary>
+    public Task<EttAccessToken> RenewAsync(EttAccessToken stale, CancellationToken cancellationToken)
+    {
+        Drop(stale);
+        return GetAsync(stale.ClientName, cancellationToken);
+    }
+
+    public void Drop(EttAccessToken stale) => CacheOf(stale.ClientName).Invalidate(stale);
+
+    private SingleFlight<EttAccessToken> CacheOf(string clientName) => _caches.GetOrAdd(clientName, _ => new());
+
+    private async Task<EttAccessToken> RequestAsync(string clientName)
+    {
+        var settings = options.CurrentValue;
+        var client = settings.EffectiveClients.FirstOrDefault(c => c.Name.Equals(clientName, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"No ETT client named '{clientName}' is configured.");
+
+        using var form = new FormUrlEncodedContent([
+            new("grant_type", "client_credentials"),
+            new("client_id", client.ClientId),
+            new("client_secret", client.ClientSecret),
+            new("scope", settings.Scope),
+        ]);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClients.CreateClient(HttpClientName).PostAsync(settings.TokenUrl, form);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            logger.LogWarning("ETT token request for client {EttClient} failed: {Error}", client.Name, e.GetType().Name);
+            throw Unavailable(StatusCodes.Status503ServiceUnavailable, "The ETT token endpoint could not be reached.", e);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                logger.LogWarning("ETT token request for client {EttClient} was refused with {Status}", client.Name, (int)response.StatusCode);
+                throw Unavailable(StatusCodes.Status502BadGateway, $"The ETT token endpoint answered {(int)response.StatusCode}.");
+            }
+
+            var now = time.GetUtcNow();
+            var token = Parse(client.Name, await response.Content.ReadAsStringAsync(), now);
+            logger.LogInformation("Obtained ETT token for client {EttClient}, valid until {ExpiresAt:O}", client.Name, token.ExpiresAt);
+            return token;
+        }
+    }
+
+    /// <summary>Lenient about number formats, strict about the two members a usable token needs.</summary>
+    private static EttAccessToken Parse(string clientName, string body, DateTimeOffset now)
+    {
+        string? accessToken = null;
+        double? expiresIn = null;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            foreach (var member in json.RootElement.EnumerateObject())
+            {
+                if (member.NameEquals("access_token") && member.Value.ValueKind == JsonValueKind.String) accessToken = member.Value.GetString();
+                if (member.NameEquals("expires_in")) expiresIn = member.Value.ValueKind switch
+                {
+                    JsonValueKind.Number => member.Value.GetDouble(),
+                    JsonValueKind.String when double.TryParse(member.Value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) => s,
+                    _ => null,
+                };
+            }
+        }
+        catch (JsonException)
+        {
+            throw Unavailable(StatusCodes.Status502BadGateway, "The ETT token endpoint answered with a body that is not JSON.");
+        }
+
+        if (string.IsNullOrEmpty(accessToken) || expiresIn is not > 0)
+            throw Unavailable(StatusCodes.Status502BadGateway, "The ETT token endpoint answered without access_token or expires_in.");
+
+        var (organizations, own) = EttAccessToken.ReadOrganizations(accessToken);
+        return new EttAccessToken(clientName, accessToken, now, now.AddSeconds(expiresIn.Value), organizations, own);
+    }
+
+    private static GatewayProblemException Unavailable(int status, string detail, Exception? inner = null) =>
+        new(status, ProblemTypes.UpstreamTokenUnavailable, "ETT access token unavailable", detail, inner);
+}

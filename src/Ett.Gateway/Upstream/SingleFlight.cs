@@ -1,0 +1,54 @@
+namespace Ett.Gateway.Upstream;
+
+/// <summary>
+/// A cached value that any number of concurrent callers renew with exactly one fetch. A failed fetch is not cached:
+/// every waiting caller sees the failure and the next caller starts a new fetch.
+/// </summary>
+internal sealed class SingleFlight<T> where T : class
+{
+    private readonly Lock _gate = new();
+    private T? _current;
+    private Task<T>? _pending;
+
+    public async Task<T> GetAsync(Func<T, bool> isFresh, Func<Task<T>> fetch, CancellationToken cancellationToken)
+    {
+        Task<T> pending;
+        lock (_gate)
+        {
+            if (_current is { } current && isFresh(current)) return current;
+            pending = _pending ??= FetchAndStoreAsync(fetch);
+        }
+        // One caller giving up must not cancel the fetch the others wait for.
+        return await pending.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Drops the cached value if it is still <paramref name="stale"/>, so a renewal seen by many fetches once.</summary>
+    public void Invalidate(T stale)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_current, stale)) _current = null;
+        }
+    }
+
+    private async Task<T> FetchAndStoreAsync(Func<Task<T>> fetch)
+    {
+        // Leave the lock before fetching, so a synchronous failure cannot become the cached pending task.
+        await Task.Yield();
+        try
+        {
+            var value = await fetch();
+            lock (_gate)
+            {
+                _current = value;
+                _pending = null;
+            }
+            return value;
+        }
+        catch
+        {
+            lock (_gate) _pending = null;
+            throw;
+        }
+    }
+}

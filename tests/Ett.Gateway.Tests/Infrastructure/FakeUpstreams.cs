@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ett.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// Everything outside the gateway, on a real loopback port: the callers' OIDC issuer (<c>/idp</c>), ETT's token
+/// endpoint (<c>/token</c>) and ETT itself (<c>/ett/...</c>). Each records every request it receives.
+/// </summary>
+public sealed class FakeUpstreams : IAsyncDisposable
+{
+    public const string Audience = "api://ett-gateway";
+    public const string EttClientId = "gateway-client";
+    public const string EttClientSecret = "ett-client-secret-do-not-log-7f3a9c";
+
+    private readonly WebApplication _app;
+    private readonly RsaSecurityKey _callerKey = new(RSA.Create(2048)) { KeyId = "caller-key" };
+    private readonly SymmetricSecurityKey _ettKey = new(RandomNumberGenerator.GetBytes(32));
+    private int _tokensIssued;
+
+    public ConcurrentQueue<RecordedRequest> TokenRequests { get; } = new();
+    public ConcurrentQueue<RecordedRequest> EttRequests { get; } = new();
+    public ConcurrentQueue<string> IssuedEttTokens { get; } = new();
+
+    /// <summary>What the next ETT token request gets; the default issues a JWT with <see cref="TokenOrganizations"/>.</summary>
+    public Func<HttpContext, Task>? TokenBehaviour { get; set; }
+
+    /// <summary>ETT's behaviour for <c>/ett/...</c>; the default answers consents from <see cref="Consents"/> and 200 <c>{}</c> otherwise.</summary>
+    public Func<HttpContext, RecordedRequest, Task>? EttBehaviour { get; set; }
+
+    public int TokenLifetimeSeconds { get; set; } = 3600;
+    public Guid OwnOrganization { get; } = Guid.NewGuid();
+    public List<Guid> TokenOrganizations { get; set; } = [];
+    public List<Guid> Consents { get; set; } = [];
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public string Issuer => new Uri(BaseAddress, "idp").AbsoluteUri;
+
+    private FakeUpstreams(WebApplication app) => _app = app;
+
+    public static async Task<FakeUpstreams> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeUpstreams(app);
+        fake.Map(app);
+        await app.StartAsync();
+        fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+        return fake;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/idp/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = Issuer,
+            ["jwks_uri"] = new Uri(BaseAddress, "idp/jwks").AbsoluteUri,
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+        }));
+        app.MapGet("/idp/jwks", () =>
+        {
+            var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_callerKey.Rsa.ExportParameters(false)) { KeyId = _callerKey.KeyId });
+            return Results.Json(new { keys = new[] { new { kty = jwk.Kty, kid = jwk.Kid, use = "sig", alg = "RS256", n = jwk.N, e = jwk.E } } });
+        });
+
+        app.MapPost("/token", async context =>
+        {
+            TokenRequests.Enqueue(await RecordAsync(context, ""));
+            await (TokenBehaviour ?? IssueEttTokenAsync)(context);
+        });
+
+        app.Map("/ett/{**path}", async context =>
+        {
+            var recorded = await RecordAsync(context, "/ett");
+            EttRequests.Enqueue(recorded);
+            if (EttBehaviour is { } behaviour) await behaviour(context, recorded);
+            else await DefaultEttAsync(context, recorded);
+        });
+    }
+
+    public Task IssueEttTokenAsync(HttpContext context)
+    {
+        var number = Interlocked.Increment(ref _tokensIssued);
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = EttClientId,
+                ["sub_type"] = "External",
+                ["org_id"] = OwnOrganization.ToString(),
+                ["org_ids"] = string.Join(' ', TokenOrganizations),
+                ["token_number"] = number,
+            },
+            Expires = DateTime.UtcNow.AddDays(1),
+            SigningCredentials = new SigningCredentials(_ettKey, SecurityAlgorithms.HmacSha256),
+        });
+        IssuedEttTokens.Enqueue(token);
+        return context.Response.WriteAsJsonAsync(new { access_token = token, token_type = "Bearer", expires_in = TokenLifetimeSeconds });
+    }
+
+    private Task DefaultEttAsync(HttpContext context, RecordedRequest request) =>
+        request.Path == "/api/authorization/client/consents"
+            ? context.Response.WriteAsJsonAsync(new { result = Consents.Select(id => new { organizationId = id, organizationName = $"Org {id:N}", tin = "12345678" }) })
+            : context.Response.WriteAsJsonAsync(new { });
+
+    /// <summary>A caller token from the fake issuer; every argument can be made wrong on purpose.</summary>
+    public string CallerToken(
+        string[]? roles = null, string? audience = null, string? issuer = null, DateTime? expires = null,
+        string clientId = "internal-app", SecurityKey? signingKey = null)
+    {
+        var now = DateTime.UtcNow;
+        var exp = expires ?? now.AddDays(1);
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? Issuer,
+            Audience = audience ?? Audience,
+            IssuedAt = exp < now ? exp.AddHours(-1) : now,
+            NotBefore = exp < now ? exp.AddHours(-1) : now,
+            Expires = exp,
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = clientId,
+                ["client_id"] = clientId,
+                ["roles"] = roles ?? ["Ett.Read", "Ett.Write"],
+            },
+            SigningCredentials = new SigningCredentials(signingKey ?? _callerKey, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    /// <summary>A token signed by a key the issuer never published, under the published key's id.</summary>
+    public string CallerTokenWithForeignSignature() =>
+        CallerToken(signingKey: new RsaSecurityKey(RSA.Create(2048)) { KeyId = _callerKey.KeyId });
+
+    /// <summary>An unsigned token (<c>alg: none</c>) with otherwise valid claims.</summary>
+    public string CallerTokenWithoutSignature()
+    {
+        var now = DateTimeOffset.UtcNow;
+        static string Encode(object value) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(value));
+        return Encode(new { alg = "none", typ = "JWT" }) + "." + Encode(new Dictionary<string, object>
+        {
+            ["iss"] = Issuer, ["aud"] = Audience, ["sub"] = "internal-app", ["client_id"] = "internal-app",
+            ["roles"] = new[] { "Ett.Read", "Ett.Write" },
+            ["iat"] = now.ToUnixTimeSeconds(), ["nbf"] = now.ToUnixTimeSeconds(), ["exp"] = now.AddDays(1).ToUnixTimeSeconds(),
+        }) + ".";
+    }
+
+    private static async Task<RecordedRequest> RecordAsync(HttpContext context, string prefix)
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body);
+        var path = context.Request.Path.Value ?? "";
+        return new RecordedRequest(
+            context.Request.Method,
+            path.StartsWith(prefix, StringComparison.Ordinal) ? path[prefix.Length..] : path,
+            context.Request.QueryString.Value ?? "",
+            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
+            body.ToArray());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
