@@ -43,6 +43,9 @@ public sealed class FakeUpstreams : IAsyncDisposable
     public List<Guid> TokenOrganizations { get; set; } = [];
     public List<Guid> Consents { get; set; } = [];
 
+    /// <summary>Consents per ETT client id, where several clients are configured; others get <see cref="Consents"/>.</summary>
+    public Dictionary<string, List<Guid>> ConsentsByClient { get; } = [];
+
     public Uri BaseAddress { get; private set; } = null!;
     public string Issuer => new Uri(BaseAddress, "idp").AbsoluteUri;
 
@@ -90,14 +93,15 @@ public sealed class FakeUpstreams : IAsyncDisposable
         });
     }
 
-    public Task IssueEttTokenAsync(HttpContext context)
+    public async Task IssueEttTokenAsync(HttpContext context)
     {
         var number = Interlocked.Increment(ref _tokensIssued);
+        var clientId = context.Request.HasFormContentType ? (await context.Request.ReadFormAsync())["client_id"].ToString() : EttClientId;
         var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Claims = new Dictionary<string, object>
             {
-                ["sub"] = EttClientId,
+                ["sub"] = clientId,
                 ["sub_type"] = "External",
                 ["org_id"] = OwnOrganization.ToString(),
                 ["org_ids"] = string.Join(' ', TokenOrganizations),
@@ -107,13 +111,22 @@ public sealed class FakeUpstreams : IAsyncDisposable
             SigningCredentials = new SigningCredentials(_ettKey, SecurityAlgorithms.HmacSha256),
         });
         IssuedEttTokens.Enqueue(token);
-        return context.Response.WriteAsJsonAsync(new { access_token = token, token_type = "Bearer", expires_in = TokenLifetimeSeconds });
+        await context.Response.WriteAsJsonAsync(new { access_token = token, token_type = "Bearer", expires_in = TokenLifetimeSeconds });
     }
 
-    private Task DefaultEttAsync(HttpContext context, RecordedRequest request) =>
-        request.Path == "/api/authorization/client/consents"
-            ? context.Response.WriteAsJsonAsync(new { result = Consents.Select(id => new { organizationId = id, organizationName = $"Org {id:N}", tin = "12345678" }) })
-            : context.Response.WriteAsJsonAsync(new { });
+    private Task DefaultEttAsync(HttpContext context, RecordedRequest request)
+    {
+        if (request.Path != "/api/authorization/client/consents") return context.Response.WriteAsJsonAsync(new { });
+        var consents = ConsentsByClient.TryGetValue(ClientOf(request), out var listed) ? listed : Consents;
+        return context.Response.WriteAsJsonAsync(new { result = consents.Select(id => new { organizationId = id, organizationName = $"Org {id:N}", tin = "12345678" }) });
+    }
+
+    /// <summary>The ETT client id (<c>sub</c>) of the token a request carried.</summary>
+    public static string ClientOf(RecordedRequest request)
+    {
+        var bearer = request.HeaderValues("Authorization").SingleOrDefault()?["Bearer ".Length..];
+        return bearer is null ? "" : new JsonWebTokenHandler().ReadJsonWebToken(bearer).Subject;
+    }
 
     /// <summary>A caller token from the fake issuer; every argument can be made wrong on purpose.</summary>
     public string CallerToken(
@@ -159,7 +172,9 @@ public sealed class FakeUpstreams : IAsyncDisposable
     private static async Task<RecordedRequest> RecordAsync(HttpContext context, string prefix)
     {
         using var body = new MemoryStream();
+        context.Request.EnableBuffering();
         await context.Request.Body.CopyToAsync(body);
+        context.Request.Body.Position = 0;
         var path = context.Request.Path.Value ?? "";
         return new RecordedRequest(
             context.Request.Method,
