@@ -139,6 +139,9 @@ public class PassthroughTests : GatewayTest
         var deprecation = Assert.Single(Gateway.Services.GetRequiredService<ApiVersionPins>().Deprecations);
         Assert.Equal(("Wallet", "1", true), (deprecation.Group, deprecation.Version, deprecation.Deprecated));
         Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Message.Contains("pinned API version 1 for Wallet"));
+        var health = await Gateway.CreateClient().GetStringAsync("/health/ready");
+        Assert.Contains("\"status\":\"Degraded\"", health);
+        Assert.Contains("Wallet:1", health);
     }
 
     [Fact]
