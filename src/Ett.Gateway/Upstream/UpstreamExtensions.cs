@@ -16,6 +16,7 @@ public static class UpstreamExtensions
         services.AddSingleton<EttConsents>();
         services.AddSingleton<EttCredentials>();
         services.AddSingleton<ApiVersionPins>();
+        services.AddSingleton<EttClient>();
         services.AddTransient<EttAuthenticationHandler>();
         services.AddTransient<ApiVersionHandler>();
 

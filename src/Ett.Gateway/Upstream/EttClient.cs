@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Net.Http.Json;
+
+namespace Ett.Gateway.Upstream;
+
+/// <summary>
+/// The typed ETT client the features use: one method per ETT operation, ETT's own paths and wire shapes. Token,
+/// version pin and renewal come from the <c>ett</c> HttpClient's handlers; non-success answers become ProblemDetails.
+/// </summary>
+public sealed class EttClient(IHttpClientFactory httpClients)
+{
+    private HttpClient Http => httpClients.CreateClient(EttRequest.HttpClientName);
+
+    public async Task<IReadOnlyList<Consent>> GetConsentsAsync(string clientName, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/authorization/client/consents");
+        request.Options.Set(EttRequest.ClientName, clientName);
+        return (await SendAsync<EttResultList<Consent>>(request, ct)).Items;
+    }
+
+    public async Task<EttMeteringPointList> GetMeteringPointsAsync(Guid organizationId, CancellationToken ct) =>
+        await GetAsync<EttMeteringPointList>($"api/measurements/meteringpoints?organizationId={organizationId}", ct);
+
+    public async Task<IReadOnlyList<EttContract>> GetContractsAsync(Guid organizationId, CancellationToken ct) =>
+        (await GetAsync<EttResultList<EttContract>>($"api/certificates/contracts?organizationId={organizationId}", ct)).Items;
+
+    public Task<EttContract> GetContractAsync(Guid organizationId, Guid contractId, CancellationToken ct) =>
+        GetAsync<EttContract>($"api/certificates/contracts/{contractId}?organizationId={organizationId}", ct);
+
+    public async Task<IReadOnlyList<EttContract>> CreateContractsAsync(Guid organizationId, IReadOnlyList<EttNewContract> contracts, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/certificates/contracts?organizationId={organizationId}")
+        {
+            Content = JsonContent.Create(new { contracts }, options: EttRequest.Json),
+        };
+        return (await SendAsync<EttResultList<EttContract>>(request, ct)).Items;
+    }
+
+    /// <summary>ETT changes end dates with PUT (there is no PATCH) and answers 200 with an empty body.</summary>
+    public async Task UpdateContractEndDatesAsync(Guid organizationId, IReadOnlyList<EttContractEndDate> contracts, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"api/certificates/contracts?organizationId={organizationId}")
+        {
+            Content = JsonContent.Create(new { contracts }, options: EttRequest.Json),
+        };
+        using var response = await Http.SendAsync(request, ct);
+        await EttRequest.EnsureSuccessAsync(response, ct);
+    }
+
+    /// <summary>ETT creates one wallet per organization; the list holds zero or one.</summary>
+    public async Task<EttWallet?> GetWalletAsync(Guid organizationId, CancellationToken ct) =>
+        (await GetAsync<EttPage<EttWallet>>($"wallet-api/wallets?organizationId={organizationId}", ct)).Items.FirstOrDefault();
+
+    public async Task<EttWalletReference> CreateWalletEndpointAsync(Guid organizationId, Guid walletId, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"wallet-api/wallets/{walletId}/endpoints?organizationId={organizationId}");
+        return (await SendAsync<EttWalletEndpoint>(request, ct)).WalletReference;
+    }
+
+    public async Task<Guid> CreateExternalEndpointAsync(Guid organizationId, EttWalletReference walletReference, string textReference, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"wallet-api/external-endpoints?organizationId={organizationId}")
+        {
+            Content = JsonContent.Create(new { walletReference, textReference }, options: EttRequest.Json),
+        };
+        return (await SendAsync<EttReceiver>(request, ct)).ReceiverId;
+    }
+
+    public Task<EttPage<EttCertificate>> GetCertificatesAsync(Guid organizationId, EttCertificateQuery query, CancellationToken ct) =>
+        GetAsync<EttPage<EttCertificate>>(
+            $"wallet-api/certificates?organizationId={organizationId}" +
+            Param("type", query.Type) + Param("start", query.Start) + Param("end", query.End) + Param("limit", query.Limit) +
+            Param("skip", query.Skip) + Param("sortBy", query.SortBy) + Param("sort", query.Sort), ct);
+
+    public Task<EttPage<EttAggregate>> GetAggregateCertificatesAsync(Guid organizationId, string? type, CancellationToken ct) =>
+        GetAsync<EttPage<EttAggregate>>(
+            $"wallet-api/aggregate-certificates?organizationId={organizationId}&timeAggregate=Total&timeZone=UTC" + Param("type", type), ct);
+
+    public Task<EttPage<EttClaim>> GetClaimsAsync(Guid organizationId, long? start, long? end, int? limit, int skip, CancellationToken ct) =>
+        GetAsync<EttPage<EttClaim>>(
+            $"wallet-api/claims?organizationId={organizationId}&timeMatch=All" +
+            Param("start", start) + Param("end", end) + Param("limit", limit) + Param("skip", skip), ct);
+
+    public Task<EttPage<EttTransfer>> GetTransfersAsync(Guid organizationId, long? start, long? end, int? limit, int skip, CancellationToken ct) =>
+        GetAsync<EttPage<EttTransfer>>(
+            $"wallet-api/transfers?organizationId={organizationId}" +
+            Param("start", start) + Param("end", end) + Param("limit", limit) + Param("skip", skip), ct);
+
+    public async Task<Guid> PostClaimAsync(Guid organizationId, EttFederatedStreamId production, EttFederatedStreamId consumption, uint quantityWh, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"wallet-api/claims?organizationId={organizationId}")
+        {
+            Content = JsonContent.Create(new { productionCertificateId = production, consumptionCertificateId = consumption, quantity = quantityWh }, options: EttRequest.Json),
+        };
+        return (await SendAsync<EttClaimAccepted>(request, ct)).ClaimRequestId;
+    }
+
+    /// <summary>ETT's proxy rejects a transfer without <c>hashedAttributes</c>: an empty list shares nothing hashed.</summary>
+    public async Task<Guid> PostTransferAsync(Guid organizationId, EttFederatedStreamId certificate, Guid receiverId, uint quantityWh, IReadOnlyList<string> hashedAttributes, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"wallet-api/transfers?organizationId={organizationId}")
+        {
+            Content = JsonContent.Create(new { certificateId = certificate, receiverId, quantity = quantityWh, hashedAttributes }, options: EttRequest.Json),
+        };
+        return (await SendAsync<EttTransferAccepted>(request, ct)).TransferRequestId;
+    }
+
+    public Task<EttRequestStatus> GetRequestStatusAsync(Guid organizationId, Guid requestId, CancellationToken ct) =>
+        GetAsync<EttRequestStatus>($"wallet-api/request-status/{requestId}?organizationId={organizationId}", ct);
+
+    private async Task<T> GetAsync<T>(string path, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        return await SendAsync<T>(request, ct);
+    }
+
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    {
+        using var response = await Http.SendAsync(request, ct);
+        await EttRequest.EnsureSuccessAsync(response, ct);
+        return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct)
+            ?? throw new InvalidOperationException($"ETT answered {request.RequestUri} with an empty body.");
+    }
+
+    private static string Param<T>(string name, T? value) =>
+        value is null ? "" : $"&{name}={Uri.EscapeDataString(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "")}";
+}

@@ -1,0 +1,83 @@
+namespace Ett.Gateway.Upstream;
+
+// ETT's wire shapes, as ETT-API.md §2 describes them: unix seconds, Wh, enum casing as ETT sends it (read
+// case-insensitively). They stay inside Upstream/ and the features that map them; callers never see them.
+
+public sealed record EttResultList<T>(IReadOnlyList<T>? Result)
+{
+    public IReadOnlyList<T> Items => Result ?? [];
+}
+
+public sealed record EttPage<T>(IReadOnlyList<T>? Result, EttPageInfo? Metadata)
+{
+    public IReadOnlyList<T> Items => Result ?? [];
+}
+
+public sealed record EttPageInfo(int Count, int Offset, int Limit, int Total);
+
+public sealed record EttMeteringPointList(IReadOnlyList<EttMeteringPoint>? Result, string? Status)
+{
+    public IReadOnlyList<EttMeteringPoint> Items => Result ?? [];
+}
+
+public sealed record EttMeteringPoint(
+    string Gsrn,
+    string? GridArea,
+    string MeteringPointType,
+    string? SubMeterType,
+    EttAddress? Address,
+    EttTechnology? Technology,
+    string? ConsumerCvr,
+    bool CanBeUsedForIssuingCertificates,
+    string? Capacity,
+    string? BiddingZone);
+
+public sealed record EttAddress(string? Address1, string? Address2, string? Locality, string? City, string? PostalCode, string? Country, string? MunicipalityCode, string? CitySubDivisionName);
+
+public sealed record EttTechnology(string? AibFuelCode, string? AibTechCode);
+
+public sealed record EttContract(Guid Id, string Gsrn, long StartDate, long? EndDate, long Created, string? MeteringPointType, EttTechnology? Technology);
+
+public sealed record EttNewContract(string Gsrn, long StartDate, long? EndDate);
+
+public sealed record EttContractEndDate(Guid Id, long? EndDate);
+
+public sealed record EttWallet(Guid Id, string? PublicKey, long? DisabledDate);
+
+public sealed record EttWalletReference(int Version, string Endpoint, string PublicKey);
+
+public sealed record EttWalletEndpoint(EttWalletReference WalletReference);
+
+public sealed record EttReceiver(Guid ReceiverId);
+
+public sealed record EttFederatedStreamId(string Registry, Guid StreamId);
+
+public sealed record EttCertificate(
+    EttFederatedStreamId FederatedStreamId,
+    long Quantity,
+    long Start,
+    long End,
+    string GridArea,
+    string CertificateType,
+    Dictionary<string, string>? Attributes);
+
+public sealed record EttClaimedCertificate(EttFederatedStreamId FederatedStreamId, long Start, long End, string GridArea, Dictionary<string, string>? Attributes);
+
+public sealed record EttClaim(Guid ClaimId, long Quantity, EttClaimedCertificate ProductionCertificate, EttClaimedCertificate ConsumptionCertificate, long? UpdatedAt);
+
+public sealed record EttTransfer(EttFederatedStreamId FederatedStreamId, string ReceiverId, long Quantity, long Start, long End, string GridArea);
+
+public sealed record EttAggregate(long Start, long End, long Quantity, string? Type);
+
+public sealed record EttRequestStatus(string Status)
+{
+    /// <summary>ETT's wallet sends lowercase, its portal documents PascalCase: compare case-insensitively.</summary>
+    public bool Is(string status) => Status.Equals(status, StringComparison.OrdinalIgnoreCase);
+}
+
+public sealed record EttClaimAccepted(Guid ClaimRequestId);
+
+public sealed record EttTransferAccepted(Guid TransferRequestId);
+
+/// <summary>Filters of ETT's offset-paged certificate list (§2.5).</summary>
+public sealed record EttCertificateQuery(string? Type = null, long? Start = null, long? End = null, int? Limit = null, int Skip = 0, string SortBy = "End", string Sort = "ASC");
