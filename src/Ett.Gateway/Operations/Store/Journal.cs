@@ -34,8 +34,14 @@ internal interface IOperationStore
     /// <summary>Newest first.</summary>
     Task<IReadOnlyList<OperationRecord>> ListOperationsAsync(Guid organizationId, OperationStatus? status, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Submitted legs whose ETT request has not reached a final status, least recently updated first.</summary>
-    Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Submitted legs whose ETT request has not reached a final status, not checked since
+    /// <paramref name="checkedBefore"/>, least recently checked first (bounded polling).
+    /// </summary>
+    Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, CancellationToken cancellationToken);
+
+    /// <summary>ETT still says pending: moves a submitted leg to the back of the poll list. False if it is no longer submitted.</summary>
+    Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Legs whose POST may or may not have happened (intentRecorded or unknown, no ETT request id), last changed at
@@ -67,7 +73,7 @@ internal sealed record NewOperation
     public required IReadOnlyList<PlannedLeg> Legs { get; init; }
 }
 
-internal sealed record PlannedLeg
+internal record PlannedLeg
 {
     public required CertificateRef ProductionCertificate { get; init; }
 
@@ -99,16 +105,12 @@ internal sealed record OperationRecord
     public long CompletedWh => Legs.Where(leg => leg.Status == LegStatus.Completed).Sum(leg => leg.QuantityWh);
 }
 
-internal sealed record OperationLeg
+/// <summary>A planned leg as journaled: its identity and how far it got.</summary>
+internal sealed record OperationLeg : PlannedLeg
 {
     public required Guid Id { get; init; }
     public required Guid OperationId { get; init; }
     public required int Sequence { get; init; }
-    public required CertificateRef ProductionCertificate { get; init; }
-    public CertificateRef? ConsumptionCertificate { get; init; }
-    public Guid? ReceiverId { get; init; }
-    public required long QuantityWh { get; init; }
-    public required IReadOnlyList<string> HashedAttributes { get; init; }
     public required LegStatus Status { get; init; }
     public Guid? EttRequestId { get; init; }
     public string? Detail { get; init; }

@@ -22,6 +22,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     /// <summary>Creates or migrates the schema once per store; a failed attempt is retried by the next caller.</summary>
     public Task InitializeAsync()
     {
+        if (schemaReady is { IsCompletedSuccessfully: true } ready) return ready;
         lock (schemaGate)
         {
             if (schemaReady is null || schemaReady.IsFaulted || schemaReady.IsCanceled)
@@ -310,11 +311,18 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             parameters, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await ReadJournalLegsAsync(connection, "l.status = @submitted",
-            [("submitted", Sql.Name(LegStatus.Submitted)), ("limit", (long)limit)], cancellationToken);
+        return await ReadJournalLegsAsync(connection, "l.status = @submitted AND l.updated_at <= @before",
+            [("submitted", Sql.Name(LegStatus.Submitted)), ("before", Sql.Millis(checkedBefore)), ("limit", (long)limit)], cancellationToken);
+    }
+
+    public async Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET updated_at = @now WHERE leg_id = @leg AND status = @submitted",
+            [("now", Now()), ("leg", Sql.Text(legId)), ("submitted", Sql.Name(LegStatus.Submitted))], cancellationToken) == 1;
     }
 
     public async Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken)

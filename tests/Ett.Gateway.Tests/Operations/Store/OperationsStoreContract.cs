@@ -389,7 +389,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
 
         var listed = Assert.Single(await store.ListLegsToReconcileAsync(time.GetUtcNow(), 10, CancellationToken.None));
         Assert.Equal((Organization, OperationKind.Transfer, leg, LegStatus.Unknown), (listed.OrganizationId, listed.Kind, listed.Leg.Id, listed.Leg.Status));
-        Assert.Empty(await store.ListLegsToPollAsync(10, CancellationToken.None));
+        Assert.Empty(await store.ListLegsToPollAsync(time.GetUtcNow(), 10, CancellationToken.None));
     }
 
     [StoreFact]
@@ -430,13 +430,34 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         time.Advance(TimeSpan.FromSeconds(1));
         await store.RecordSubmittedAsync(operation.Legs[1].Id, Guid.NewGuid(), CancellationToken.None);
 
-        var pending = await store.ListLegsToPollAsync(10, CancellationToken.None);
+        var pending = await store.ListLegsToPollAsync(time.GetUtcNow(), 10, CancellationToken.None);
         Assert.Equal([operation.Legs[0].Id, operation.Legs[1].Id], pending.Select(leg => leg.Leg.Id));
         Assert.Equal(requestId, pending[0].Leg.EttRequestId);
 
         await store.SetLegStatusAsync(operation.Legs[0].Id, LegStatus.Submitted, LegStatus.Failed, null, CancellationToken.None);
-        Assert.Equal(operation.Legs[1].Id, Assert.Single(await store.ListLegsToPollAsync(10, CancellationToken.None)).Leg.Id);
+        Assert.Equal(operation.Legs[1].Id, Assert.Single(await store.ListLegsToPollAsync(time.GetUtcNow(), 10, CancellationToken.None)).Leg.Id);
         Assert.Empty(await store.ListLegsToReconcileAsync(time.GetUtcNow(), 10, CancellationToken.None));
+    }
+
+    [StoreFact]
+    public async Task Leg_still_pending_at_ett_waits_its_turn_before_it_is_polled_again()
+    {
+        var operation = await CreateTransferAsync(1000, 500);
+        foreach (var leg in operation.Legs)
+        {
+            await store.RecordIntentAsync(leg.Id, CancellationToken.None);
+            await store.RecordSubmittedAsync(leg.Id, Guid.NewGuid(), CancellationToken.None);
+        }
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.True(await store.RecordStillPendingAsync(operation.Legs[0].Id, CancellationToken.None));
+
+        var due = await store.ListLegsToPollAsync(time.GetUtcNow() - TimeSpan.FromSeconds(10), 10, CancellationToken.None);
+        Assert.Equal(operation.Legs[1].Id, Assert.Single(due).Leg.Id);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var later = await store.ListLegsToPollAsync(time.GetUtcNow() - TimeSpan.FromSeconds(10), 10, CancellationToken.None);
+        Assert.Equal([operation.Legs[1].Id, operation.Legs[0].Id], later.Select(leg => leg.Leg.Id));
+        Assert.Equal(OperationStatus.Running, await StatusAsync(operation.Id));
     }
 
     [StoreFact]
@@ -459,7 +480,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     [StoreFact]
     public async Task Concurrent_leg_changes_from_two_instances_leave_the_operation_status_right()
     {
-        var operation = await CreateTransferAsync(Enumerable.Repeat(100L, 8).ToArray());
+        var operation = await CreateTransferAsync(Enumerable.Repeat(100L, 16).ToArray());
         foreach (var leg in operation.Legs)
         {
             await store.RecordIntentAsync(leg.Id, CancellationToken.None);
