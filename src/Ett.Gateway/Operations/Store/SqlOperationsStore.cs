@@ -11,7 +11,6 @@ namespace Ett.Gateway.Operations.Store;
 internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider time, TimeSpan idempotencyRetention)
     : IIdempotencyStore, IOperationStore
 {
-    private const string InFlight = "inFlight";
     private const string Completed = "completed";
 
     // Kept on the lease for diagnostics ("which instance holds this key"); the lease token is what fences.
