@@ -1,0 +1,121 @@
+namespace Ett.Gateway.Operations.Store;
+
+/// <summary>
+/// The durable journal of transfers and claims: one operation per accepted request, one leg per ETT POST. A leg's
+/// intent is recorded before its POST and its ETT request id after, so a crash leaves a trace that is resolved, never
+/// blindly re-sent. Every leg change re-derives the operation's status in the same transaction.
+/// </summary>
+internal interface IOperationStore
+{
+    /// <summary>
+    /// Creates the operation with its planned legs and attaches it to the idempotency key, all in one transaction.
+    /// Null (nothing written) when the lease is no longer held or the key already has an operation.
+    /// </summary>
+    Task<OperationRecord?> CreateOperationAsync(NewOperation operation, IdempotencyLease lease, CancellationToken cancellationToken);
+
+    /// <summary>planned → intentRecorded. Call right before the ETT POST; send it only when this returns true.</summary>
+    Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken);
+
+    /// <summary>intentRecorded → submitted, keeping ETT's transferRequestId/claimRequestId for polling.</summary>
+    Task<bool> RecordSubmittedAsync(Guid legId, Guid ettRequestId, CancellationToken cancellationToken);
+
+    /// <summary>intentRecorded → unknown: the POST's outcome was not observed (timeout, crash); the reconciler decides.</summary>
+    Task<bool> MarkUnknownAsync(Guid legId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a leg from expected to next if it is still there (the poller's submitted → completed|failed, the
+    /// reconciler's unknown → planned|completed|failed). False if it moved meanwhile. The detail says why (e.g. ETT's
+    /// synchronous rejection text) and is shown to callers, so it never holds a secret.
+    /// </summary>
+    Task<bool> SetLegStatusAsync(Guid legId, LegStatus expected, LegStatus next, string? detail, CancellationToken cancellationToken);
+
+    Task<OperationRecord?> GetOperationAsync(Guid operationId, CancellationToken cancellationToken);
+
+    /// <summary>Newest first.</summary>
+    Task<IReadOnlyList<OperationRecord>> ListOperationsAsync(Guid organizationId, OperationStatus? status, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Submitted legs whose ETT request has not reached a final status, not checked since
+    /// <paramref name="checkedBefore"/>, least recently checked first (bounded polling).
+    /// </summary>
+    Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, CancellationToken cancellationToken);
+
+    /// <summary>ETT still says pending: moves a submitted leg to the back of the poll list. False if it is no longer submitted.</summary>
+    Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Legs whose POST may or may not have happened (intentRecorded or unknown, no ETT request id), last changed at
+    /// or before changedBefore so that an attempt still running is left alone.
+    /// </summary>
+    Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken);
+}
+
+internal enum OperationKind { Transfer, Claim }
+
+internal enum OperationStatus { Accepted, Running, Completed, Failed, PartiallyCompleted }
+
+internal enum LegStatus { Planned, IntentRecorded, Submitted, Completed, Failed, Unknown }
+
+/// <summary>ETT's FederatedStreamId.</summary>
+internal sealed record CertificateRef(string Registry, Guid StreamId);
+
+internal sealed record NewOperation
+{
+    public required Guid OrganizationId { get; init; }
+    public required string CallerId { get; init; }
+    public required OperationKind Kind { get; init; }
+    public required long RequestedWh { get; init; }
+
+    /// <summary>The caller's request as JSON, kept for audit and for resuming.</summary>
+    public required string RequestJson { get; init; }
+
+    /// <summary>In execution order; the store numbers them from 0.</summary>
+    public required IReadOnlyList<PlannedLeg> Legs { get; init; }
+}
+
+internal record PlannedLeg
+{
+    public required CertificateRef ProductionCertificate { get; init; }
+
+    /// <summary>Claims only.</summary>
+    public CertificateRef? ConsumptionCertificate { get; init; }
+
+    /// <summary>Transfers only: ETT's receiverId from the partner's external endpoint.</summary>
+    public Guid? ReceiverId { get; init; }
+
+    public required long QuantityWh { get; init; }
+
+    /// <summary>ETT's exact, case-sensitive attribute names (ETT silently ignores any other spelling).</summary>
+    public IReadOnlyList<string> HashedAttributes { get; init; } = [];
+}
+
+internal sealed record OperationRecord
+{
+    public required Guid Id { get; init; }
+    public required Guid OrganizationId { get; init; }
+    public required string CallerId { get; init; }
+    public required OperationKind Kind { get; init; }
+    public required long RequestedWh { get; init; }
+    public required OperationStatus Status { get; init; }
+    public required string RequestJson { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public required IReadOnlyList<OperationLeg> Legs { get; init; }
+
+    public long CompletedWh => Legs.Where(leg => leg.Status == LegStatus.Completed).Sum(leg => leg.QuantityWh);
+}
+
+/// <summary>A planned leg as journaled: its identity and how far it got.</summary>
+internal sealed record OperationLeg : PlannedLeg
+{
+    public required Guid Id { get; init; }
+    public required Guid OperationId { get; init; }
+    public required int Sequence { get; init; }
+    public required LegStatus Status { get; init; }
+    public Guid? EttRequestId { get; init; }
+    public string? Detail { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>A leg with what the poller and reconciler need to call ETT on the operation's behalf.</summary>
+internal sealed record JournalLeg(Guid OrganizationId, OperationKind Kind, OperationLeg Leg);

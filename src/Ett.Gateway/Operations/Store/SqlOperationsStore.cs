@@ -1,0 +1,400 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace Ett.Gateway.Operations.Store;
+
+/// <summary>
+/// Both stores over one SQL dialect (SQLite and PostgreSQL differ only in <see cref="StoreDatabase"/>). Every decision
+/// that two instances could race on is one conditional statement or one transaction, never an in-process lock.
+/// Times come from <see cref="TimeProvider"/> and are stored as unix milliseconds.
+/// </summary>
+internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider time, TimeSpan idempotencyRetention)
+    : IIdempotencyStore, IOperationStore
+{
+    private const string Completed = "completed";
+
+    // Kept on the lease for diagnostics ("which instance holds this key"); the lease token is what fences.
+    private readonly string instanceId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly Lock schemaGate = new();
+    private Task? schemaReady;
+
+    /// <summary>Creates or migrates the schema once per store; a failed attempt is retried by the next caller.</summary>
+    public Task InitializeAsync()
+    {
+        if (schemaReady is { IsCompletedSuccessfully: true } ready) return ready;
+        lock (schemaGate)
+        {
+            if (schemaReady is null || schemaReady.IsFaulted || schemaReady.IsCanceled)
+            {
+                schemaReady = StoreSchema.MigrateAsync(database, time, CancellationToken.None);
+            }
+            return schemaReady;
+        }
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync().WaitAsync(cancellationToken);
+        return await database.OpenAsync(cancellationToken);
+    }
+
+    private long Now() => Sql.Millis(time.GetUtcNow());
+
+    // ---- Idempotency keys ----
+
+    public async Task<IdempotencyBegin> TryBeginAsync(string callerId, string key, string fingerprint, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // Each round either decides or observed another attempt change the record; a few rounds settle any race.
+        for (var round = 0; round < 5; round++)
+        {
+            var now = time.GetUtcNow();
+            var lease = new IdempotencyLease(callerId, key, Guid.NewGuid());
+            var leaseExpiresAt = now + leaseDuration;
+
+            var inserted = await Sql.ExecuteAsync(connection, null, """
+                INSERT INTO idempotency_keys (caller_id, idempotency_key, fingerprint, state, lease_owner, lease_token, lease_expires_at, created_at, expires_at)
+                VALUES (@caller, @key, @fingerprint, 'inFlight', @owner, @token, @leaseExpires, @now, @expires)
+                ON CONFLICT (caller_id, idempotency_key) DO NOTHING
+                """,
+                [("caller", callerId), ("key", key), ("fingerprint", fingerprint), ("owner", instanceId), ("token", Sql.Text(lease.Token)),
+                 ("leaseExpires", Sql.Millis(leaseExpiresAt)), ("now", Sql.Millis(now)), ("expires", Sql.Millis(now + idempotencyRetention))],
+                cancellationToken);
+            if (inserted == 1) return new IdempotencyBegin.Started(lease, leaseExpiresAt, IsResume: false, OperationId: null);
+
+            var existing = await ReadKeyAsync(connection, callerId, key, cancellationToken);
+            if (existing is null) continue;
+
+            if (existing.ExpiresAt <= Sql.Millis(now) && Purgeable(existing, Sql.Millis(now)))
+            {
+                // Past retention the key is free again (the draft lets servers forget keys after the retention period).
+                await Sql.ExecuteAsync(connection, null, $"DELETE FROM idempotency_keys WHERE caller_id = @caller AND idempotency_key = @key AND {PurgeCondition}",
+                    [("caller", callerId), ("key", key), ("now", Sql.Millis(now))], cancellationToken);
+                continue;
+            }
+
+            if (!string.Equals(existing.Fingerprint, fingerprint, StringComparison.Ordinal)) return new IdempotencyBegin.FingerprintMismatch();
+            if (existing.State == Completed) return new IdempotencyBegin.Replay(existing.Response!, existing.OperationId);
+            if (existing.LeaseExpiresAt > Sql.Millis(now)) return new IdempotencyBegin.InFlight(Sql.Instant(existing.LeaseExpiresAt!.Value));
+
+            // The holder's lease ran out (its instance died or stalled): take over exactly that lease, or lose the race.
+            // RETURNING reads the operation id in the same statement, so an attach by the old holder is never missed.
+            var takenOver = await Sql.QueryAsync(connection, null, """
+                UPDATE idempotency_keys SET lease_owner = @owner, lease_token = @token, lease_expires_at = @leaseExpires
+                WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @observed AND lease_expires_at <= @now
+                RETURNING operation_id
+                """,
+                [("owner", instanceId), ("token", Sql.Text(lease.Token)), ("leaseExpires", Sql.Millis(leaseExpiresAt)),
+                 ("caller", callerId), ("key", key), ("observed", existing.LeaseToken), ("now", Sql.Millis(now))],
+                reader => reader.NullableGuid(0), cancellationToken);
+            if (takenOver.Count == 1) return new IdempotencyBegin.Started(lease, leaseExpiresAt, IsResume: true, OperationId: takenOver[0]);
+        }
+
+        return new IdempotencyBegin.InFlight(time.GetUtcNow());
+    }
+
+    public async Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        // Retention counts from the response, so a replay is available for the whole period after the caller got it.
+        return await Sql.ExecuteAsync(connection, null, """
+            UPDATE idempotency_keys
+            SET state = 'completed', response_status = @status, response_content_type = @contentType, response_headers = @headers,
+                response_body = @body, completed_at = @now, expires_at = @expires, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+            WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token
+            """,
+            [("status", (long)response.StatusCode), ("contentType", response.ContentType), ("headers", JsonSerializer.Serialize(response.Headers)),
+             ("body", response.Body), ("now", Sql.Millis(now)), ("expires", Sql.Millis(now + idempotencyRetention)), .. LeaseParameters(lease)],
+            cancellationToken) == 1;
+    }
+
+    public async Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await Sql.ExecuteAsync(connection, null, """
+            UPDATE idempotency_keys SET lease_expires_at = @leaseExpires
+            WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token
+            """,
+            [("leaseExpires", Sql.Millis(time.GetUtcNow() + leaseDuration)), .. LeaseParameters(lease)], cancellationToken) == 1;
+    }
+
+    public async Task<bool> ReleaseAsync(IdempotencyLease lease, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await Sql.ExecuteAsync(connection, null,
+            "DELETE FROM idempotency_keys WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token",
+            LeaseParameters(lease), cancellationToken) == 1;
+    }
+
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await Sql.ExecuteAsync(connection, null, $"DELETE FROM idempotency_keys WHERE {PurgeCondition}", [("now", Now())], cancellationToken);
+    }
+
+    // An unfinished key that owns an operation is kept past retention: forgetting it would let a late retry start a
+    // second operation, i.e. move the certificates twice.
+    private const string PurgeCondition =
+        "expires_at <= @now AND (state = 'completed' OR (lease_expires_at <= @now AND operation_id IS NULL))";
+
+    private static bool Purgeable(KeyRow row, long now) =>
+        row.ExpiresAt <= now && (row.State == Completed || (row.LeaseExpiresAt <= now && row.OperationId is null));
+
+    private static (string, object?)[] LeaseParameters(IdempotencyLease lease) =>
+        [("caller", lease.CallerId), ("key", lease.Key), ("token", Sql.Text(lease.Token))];
+
+    private sealed record KeyRow(string Fingerprint, string State, string? LeaseToken, long? LeaseExpiresAt, Guid? OperationId, long ExpiresAt, StoredResponse? Response);
+
+    private static async Task<KeyRow?> ReadKeyAsync(DbConnection connection, string callerId, string key, CancellationToken cancellationToken)
+    {
+        var rows = await Sql.QueryAsync(connection, null, """
+            SELECT fingerprint, state, lease_token, lease_expires_at, operation_id, expires_at,
+                   response_status, response_content_type, response_headers, response_body
+            FROM idempotency_keys WHERE caller_id = @caller AND idempotency_key = @key
+            """,
+            [("caller", callerId), ("key", key)],
+            reader => new KeyRow(
+                reader.GetString(0), reader.GetString(1), reader.NullableString(2), reader.NullableInt64(3), reader.NullableGuid(4), reader.GetInt64(5),
+                reader.GetString(1) == Completed
+                    ? new StoredResponse(
+                        (int)reader.GetInt64(6),
+                        reader.NullableString(7),
+                        JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(8))!,
+                        reader.IsDBNull(9) ? [] : (byte[])reader.GetValue(9))
+                    : null),
+            cancellationToken);
+        return rows.SingleOrDefault();
+    }
+
+    // ---- Operations journal ----
+
+    public async Task<OperationRecord?> CreateOperationAsync(NewOperation operation, IdempotencyLease lease, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var operationId = Guid.CreateVersion7(now);
+        var status = OperationStatusRules.Derive(operation.Legs.Select(_ => LegStatus.Planned).ToList());
+        var legs = operation.Legs.Select((leg, sequence) => new OperationLeg
+        {
+            Id = Guid.CreateVersion7(now),
+            OperationId = operationId,
+            Sequence = sequence,
+            ProductionCertificate = leg.ProductionCertificate,
+            ConsumptionCertificate = leg.ConsumptionCertificate,
+            ReceiverId = leg.ReceiverId,
+            QuantityWh = leg.QuantityWh,
+            HashedAttributes = leg.HashedAttributes,
+            Status = LegStatus.Planned,
+            UpdatedAt = now,
+        }).ToList();
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var attached = await Sql.ExecuteAsync(connection, transaction, """
+            UPDATE idempotency_keys SET operation_id = @operation
+            WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token AND operation_id IS NULL
+            """,
+            [("operation", Sql.Text(operationId)), .. LeaseParameters(lease)], cancellationToken);
+        if (attached != 1) return null;
+
+        await Sql.ExecuteAsync(connection, transaction, """
+            INSERT INTO operations (operation_id, organization_id, caller_id, kind, requested_wh, status, request_json, created_at, updated_at)
+            VALUES (@id, @organization, @caller, @kind, @requested, @status, @request, @now, @now)
+            """,
+            [("id", Sql.Text(operationId)), ("organization", Sql.Text(operation.OrganizationId)), ("caller", operation.CallerId),
+             ("kind", Sql.Name(operation.Kind)), ("requested", operation.RequestedWh), ("status", Sql.Name(status)),
+             ("request", operation.RequestJson), ("now", Sql.Millis(now))],
+            cancellationToken);
+
+        foreach (var leg in legs)
+        {
+            await Sql.ExecuteAsync(connection, transaction, """
+                INSERT INTO operation_legs (leg_id, operation_id, sequence, production_registry, production_stream_id, consumption_registry,
+                    consumption_stream_id, receiver_id, quantity_wh, hashed_attributes, status, updated_at)
+                VALUES (@id, @operation, @sequence, @productionRegistry, @productionStream, @consumptionRegistry,
+                    @consumptionStream, @receiver, @quantity, @hashed, @status, @now)
+                """,
+                [("id", Sql.Text(leg.Id)), ("operation", Sql.Text(operationId)), ("sequence", (long)leg.Sequence),
+                 ("productionRegistry", leg.ProductionCertificate.Registry), ("productionStream", Sql.Text(leg.ProductionCertificate.StreamId)),
+                 ("consumptionRegistry", leg.ConsumptionCertificate?.Registry),
+                 ("consumptionStream", leg.ConsumptionCertificate is { } consumption ? Sql.Text(consumption.StreamId) : null),
+                 ("receiver", leg.ReceiverId is { } receiver ? Sql.Text(receiver) : null), ("quantity", leg.QuantityWh),
+                 ("hashed", JsonSerializer.Serialize(leg.HashedAttributes)), ("status", Sql.Name(LegStatus.Planned)), ("now", Sql.Millis(now))],
+                cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new OperationRecord
+        {
+            Id = operationId,
+            OrganizationId = operation.OrganizationId,
+            CallerId = operation.CallerId,
+            Kind = operation.Kind,
+            RequestedWh = operation.RequestedWh,
+            Status = status,
+            RequestJson = operation.RequestJson,
+            CreatedAt = Sql.Instant(Sql.Millis(now)),
+            UpdatedAt = Sql.Instant(Sql.Millis(now)),
+            Legs = legs.Select(leg => leg with { UpdatedAt = Sql.Instant(Sql.Millis(now)) }).ToList(),
+        };
+    }
+
+    public Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken) =>
+        MoveLegAsync(legId, LegStatus.Planned, LegStatus.IntentRecorded, null, null, cancellationToken);
+
+    public Task<bool> RecordSubmittedAsync(Guid legId, Guid ettRequestId, CancellationToken cancellationToken) =>
+        MoveLegAsync(legId, LegStatus.IntentRecorded, LegStatus.Submitted, ettRequestId, null, cancellationToken);
+
+    public Task<bool> MarkUnknownAsync(Guid legId, CancellationToken cancellationToken) =>
+        MoveLegAsync(legId, LegStatus.IntentRecorded, LegStatus.Unknown, null, null, cancellationToken);
+
+    public Task<bool> SetLegStatusAsync(Guid legId, LegStatus expected, LegStatus next, string? detail, CancellationToken cancellationToken) =>
+        MoveLegAsync(legId, expected, next, null, detail, cancellationToken);
+
+    private async Task<bool> MoveLegAsync(Guid legId, LegStatus from, LegStatus to, Guid? ettRequestId, string? detail, CancellationToken cancellationToken)
+    {
+        if (!OperationStatusRules.CanMove(from, to)) throw new ArgumentException($"A leg cannot move from {from} to {to}.", nameof(to));
+
+        await using var connection = await OpenAsync(cancellationToken);
+        var operationId = await Sql.ScalarAsync(connection, null, "SELECT operation_id FROM operation_legs WHERE leg_id = @leg",
+            [("leg", Sql.Text(legId))], cancellationToken) as string;
+        if (operationId is null) return false;
+
+        var now = Now();
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Touch the operation first: its row lock makes concurrent leg changes of one operation derive its status in turn.
+        await Sql.ExecuteAsync(connection, transaction, "UPDATE operations SET updated_at = @now WHERE operation_id = @operation",
+            [("now", now), ("operation", operationId)], cancellationToken);
+
+        var set = "status = @to, updated_at = @now";
+        List<(string, object?)> parameters = [("to", Sql.Name(to)), ("now", now), ("leg", Sql.Text(legId)), ("from", Sql.Name(from))];
+        if (ettRequestId is { } request)
+        {
+            set += ", ett_request_id = @request";
+            parameters.Add(("request", Sql.Text(request)));
+        }
+        if (detail is not null)
+        {
+            set += ", detail = @detail";
+            parameters.Add(("detail", detail));
+        }
+        var moved = await Sql.ExecuteAsync(connection, transaction, $"UPDATE operation_legs SET {set} WHERE leg_id = @leg AND status = @from",
+            parameters, cancellationToken);
+        if (moved != 1) return false;
+
+        var statuses = await Sql.QueryAsync(connection, transaction, "SELECT status FROM operation_legs WHERE operation_id = @operation",
+            [("operation", operationId)], reader => Sql.Parse<LegStatus>(reader.GetString(0)), cancellationToken);
+        await Sql.ExecuteAsync(connection, transaction, "UPDATE operations SET status = @status WHERE operation_id = @operation",
+            [("status", Sql.Name(OperationStatusRules.Derive(statuses))), ("operation", operationId)], cancellationToken);
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<OperationRecord?> GetOperationAsync(Guid operationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var operations = await ReadOperationsAsync(connection, "WHERE operation_id = @operation", [("operation", Sql.Text(operationId))], cancellationToken);
+        return operations.SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<OperationRecord>> ListOperationsAsync(Guid organizationId, OperationStatus? status, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        List<(string, object?)> parameters = [("organization", Sql.Text(organizationId)), ("limit", (long)limit)];
+        if (status is { } wanted) parameters.Add(("status", Sql.Name(wanted)));
+        return await ReadOperationsAsync(connection,
+            "WHERE organization_id = @organization" + (status is null ? "" : " AND status = @status")
+            + " ORDER BY created_at DESC, operation_id DESC LIMIT @limit",
+            parameters, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadJournalLegsAsync(connection, "l.status = @submitted AND l.updated_at <= @before",
+            [("submitted", Sql.Name(LegStatus.Submitted)), ("before", Sql.Millis(checkedBefore)), ("limit", (long)limit)], cancellationToken);
+    }
+
+    public async Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET updated_at = @now WHERE leg_id = @leg AND status = @submitted",
+            [("now", Now()), ("leg", Sql.Text(legId)), ("submitted", Sql.Name(LegStatus.Submitted))], cancellationToken) == 1;
+    }
+
+    public async Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadJournalLegsAsync(connection,
+            "l.status IN (@intent, @unknown) AND l.ett_request_id IS NULL AND l.updated_at <= @before",
+            [("intent", Sql.Name(LegStatus.IntentRecorded)), ("unknown", Sql.Name(LegStatus.Unknown)),
+             ("before", Sql.Millis(changedBefore)), ("limit", (long)limit)],
+            cancellationToken);
+    }
+
+    private const string LegColumns =
+        "l.leg_id, l.operation_id, l.sequence, l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, "
+        + "l.receiver_id, l.quantity_wh, l.hashed_attributes, l.status, l.ett_request_id, l.detail, l.updated_at";
+
+    private static OperationLeg ReadLeg(DbDataReader reader, int first) => new()
+    {
+        Id = Guid.Parse(reader.GetString(first)),
+        OperationId = Guid.Parse(reader.GetString(first + 1)),
+        Sequence = (int)reader.GetInt64(first + 2),
+        ProductionCertificate = new CertificateRef(reader.GetString(first + 3), Guid.Parse(reader.GetString(first + 4))),
+        ConsumptionCertificate = reader.NullableString(first + 5) is { } registry
+            ? new CertificateRef(registry, Guid.Parse(reader.GetString(first + 6)))
+            : null,
+        ReceiverId = reader.NullableGuid(first + 7),
+        QuantityWh = reader.GetInt64(first + 8),
+        HashedAttributes = JsonSerializer.Deserialize<string[]>(reader.GetString(first + 9))!,
+        Status = Sql.Parse<LegStatus>(reader.GetString(first + 10)),
+        EttRequestId = reader.NullableGuid(first + 11),
+        Detail = reader.NullableString(first + 12),
+        UpdatedAt = Sql.Instant(reader.GetInt64(first + 13)),
+    };
+
+    private static async Task<IReadOnlyList<JournalLeg>> ReadJournalLegsAsync(DbConnection connection, string condition, IEnumerable<(string, object?)> parameters, CancellationToken cancellationToken) =>
+        await Sql.QueryAsync(connection, null, $"""
+            SELECT o.organization_id, o.kind, {LegColumns}
+            FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id
+            WHERE {condition}
+            ORDER BY l.updated_at, l.leg_id LIMIT @limit
+            """,
+            parameters,
+            reader => new JournalLeg(Guid.Parse(reader.GetString(0)), Sql.Parse<OperationKind>(reader.GetString(1)), ReadLeg(reader, 2)),
+            cancellationToken);
+
+    private static async Task<IReadOnlyList<OperationRecord>> ReadOperationsAsync(DbConnection connection, string filter, IEnumerable<(string, object?)> parameters, CancellationToken cancellationToken)
+    {
+        var operations = await Sql.QueryAsync(connection, null, $"""
+            SELECT operation_id, organization_id, caller_id, kind, requested_wh, status, request_json, created_at, updated_at
+            FROM operations {filter}
+            """,
+            parameters,
+            reader => new OperationRecord
+            {
+                Id = Guid.Parse(reader.GetString(0)),
+                OrganizationId = Guid.Parse(reader.GetString(1)),
+                CallerId = reader.GetString(2),
+                Kind = Sql.Parse<OperationKind>(reader.GetString(3)),
+                RequestedWh = reader.GetInt64(4),
+                Status = Sql.Parse<OperationStatus>(reader.GetString(5)),
+                RequestJson = reader.GetString(6),
+                CreatedAt = Sql.Instant(reader.GetInt64(7)),
+                UpdatedAt = Sql.Instant(reader.GetInt64(8)),
+                Legs = [],
+            },
+            cancellationToken);
+        if (operations.Count == 0) return operations;
+
+        var ids = operations.Select((operation, index) => ($"o{index}", (object?)Sql.Text(operation.Id))).ToList();
+        var legs = await Sql.QueryAsync(connection, null,
+            $"SELECT {LegColumns} FROM operation_legs l WHERE l.operation_id IN ({string.Join(", ", ids.Select(id => "@" + id.Item1))}) ORDER BY l.sequence",
+            ids, reader => ReadLeg(reader, 0), cancellationToken);
+        var byOperation = legs.ToLookup(leg => leg.OperationId);
+        return operations.Select(operation => operation with { Legs = byOperation[operation.Id].ToList() }).ToList();
+    }
+}

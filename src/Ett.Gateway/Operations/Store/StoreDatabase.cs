@@ -1,0 +1,83 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Ett.Gateway.Operations.Store;
+
+/// <summary>What differs between the two databases; the SQL itself is shared (both speak ON CONFLICT and RETURNING).</summary>
+internal abstract class StoreDatabase : IAsyncDisposable
+{
+    /// <summary>Column type for byte strings in DDL.</summary>
+    public abstract string BytesType { get; }
+
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Serializes schema migration between instances starting at once; holds until the transaction ends.</summary>
+    public abstract Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
+{
+    private readonly string connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    private int walEnabled;
+
+    public override string BytesType => "BLOB";
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            // WAL lets readers run beside the single writer; the journal mode is stored in the file, so set it once.
+            var pragmas = Interlocked.Exchange(ref walEnabled, 1) == 0
+                ? "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;"
+                : "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+            await using var command = connection.CreateCommand();
+            command.CommandText = pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    // Microsoft.Data.Sqlite begins transactions with BEGIN IMMEDIATE, which already takes the single write lock.
+    public override Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+}
+
+internal sealed class PostgresStoreDatabase(string connectionString) : StoreDatabase
+{
+    // Any fixed number: the advisory lock that makes concurrent start-ups migrate one after the other.
+    private const long SchemaLockId = 0x0E77_0001;
+
+    private readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
+
+    public override string BytesType => "BYTEA";
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await dataSource.OpenConnectionAsync(cancellationToken);
+
+    public override async Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT pg_advisory_xact_lock({SchemaLockId})";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
+}

@@ -1,0 +1,92 @@
+namespace Ett.Gateway.Operations.Store;
+
+/// <summary>Versioned schema: each start-up applies, under a lock, the migrations the database has not recorded yet.</summary>
+internal static class StoreSchema
+{
+    private static IReadOnlyList<string[]> Migrations(StoreDatabase database) =>
+    [
+        [
+            $"""
+            CREATE TABLE idempotency_keys (
+                caller_id TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                state TEXT NOT NULL,
+                lease_owner TEXT NULL,
+                lease_token TEXT NULL,
+                lease_expires_at BIGINT NULL,
+                operation_id TEXT NULL,
+                response_status BIGINT NULL,
+                response_content_type TEXT NULL,
+                response_headers TEXT NULL,
+                response_body {database.BytesType} NULL,
+                created_at BIGINT NOT NULL,
+                completed_at BIGINT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (caller_id, idempotency_key))
+            """,
+            "CREATE INDEX ix_idempotency_keys_expires_at ON idempotency_keys (expires_at)",
+            """
+            CREATE TABLE operations (
+                operation_id TEXT NOT NULL PRIMARY KEY,
+                organization_id TEXT NOT NULL,
+                caller_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                requested_wh BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                request_json TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX ix_operations_organization ON operations (organization_id, created_at)",
+            """
+            CREATE TABLE operation_legs (
+                leg_id TEXT NOT NULL PRIMARY KEY,
+                operation_id TEXT NOT NULL REFERENCES operations (operation_id),
+                sequence BIGINT NOT NULL,
+                production_registry TEXT NOT NULL,
+                production_stream_id TEXT NOT NULL,
+                consumption_registry TEXT NULL,
+                consumption_stream_id TEXT NULL,
+                receiver_id TEXT NULL,
+                quantity_wh BIGINT NOT NULL,
+                hashed_attributes TEXT NOT NULL,
+                status TEXT NOT NULL,
+                ett_request_id TEXT NULL,
+                detail TEXT NULL,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (operation_id, sequence))
+            """,
+            "CREATE INDEX ix_operation_legs_status ON operation_legs (status, updated_at)",
+        ],
+    ];
+
+    public static int LatestVersion => 1;
+
+    public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await database.LockSchemaAsync(connection, transaction, cancellationToken);
+
+        await Sql.ExecuteAsync(connection, transaction,
+            "CREATE TABLE IF NOT EXISTS operations_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            [], cancellationToken);
+        var current = await Sql.ScalarAsync(connection, transaction, "SELECT MAX(version) FROM operations_schema", [], cancellationToken);
+        var applied = current is null or DBNull ? 0 : Convert.ToInt32(current, System.Globalization.CultureInfo.InvariantCulture);
+
+        var migrations = Migrations(database);
+        for (var version = applied + 1; version <= migrations.Count; version++)
+        {
+            foreach (var statement in migrations[version - 1])
+            {
+                await Sql.ExecuteAsync(connection, transaction, statement, [], cancellationToken);
+            }
+            await Sql.ExecuteAsync(connection, transaction,
+                "INSERT INTO operations_schema (version, applied_at) VALUES (@version, @now)",
+                [("version", (long)version), ("now", time.GetUtcNow().ToUnixTimeMilliseconds())], cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
