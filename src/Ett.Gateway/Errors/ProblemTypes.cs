@@ -15,4 +15,16 @@ public static class ProblemTypes
     public const string UpstreamUnavailable = Base + "upstream-unavailable";
     public const string UpstreamTokenUnavailable = Base + "upstream-token-unavailable";
     public const string Internal = Base + "internal";
+
+    /// <summary>A POST that starts an operation came without a usable <c>Idempotency-Key</c> header (400).</summary>
+    public const string IdempotencyKeyRequired = Base + "idempotency-key-required";
+
+    /// <summary>The <c>Idempotency-Key</c> is still being worked on by an earlier request (409); retry after <c>Retry-After</c>.</summary>
+    public const string IdempotencyKeyInFlight = Base + "idempotency-key-in-flight";
+
+    /// <summary>The <c>Idempotency-Key</c> was already used with a different request (422).</summary>
+    public const string IdempotencyKeyReused = Base + "idempotency-key-reused";
+
+    /// <summary>Not enough available certificate quantity for the request (422); <c>availableWh</c> says how much there is.</summary>
+    public const string InsufficientQuantity = Base + "insufficient-quantity";
 }

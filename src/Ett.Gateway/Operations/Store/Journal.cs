@@ -48,6 +48,12 @@ internal interface IOperationStore
     /// or before changedBefore so that an attempt still running is left alone.
     /// </summary>
     Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Planned legs last changed at or before changedBefore: left behind by an attempt that died between legs, or put
+    /// back by the reconciler after it proved their POST never took effect. Oldest first.
+    /// </summary>
+    Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken);
 }
 
 internal enum OperationKind { Transfer, Claim }

@@ -334,6 +334,13 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             cancellationToken);
     }
 
+    public async Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadJournalLegsAsync(connection, "l.status = @planned AND l.updated_at <= @before",
+            [("planned", Sql.Name(LegStatus.Planned)), ("before", Sql.Millis(changedBefore)), ("limit", (long)limit)], cancellationToken);
+    }
+
     private const string LegColumns =
         "l.leg_id, l.operation_id, l.sequence, l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, "
         + "l.receiver_id, l.quantity_wh, l.hashed_attributes, l.status, l.ett_request_id, l.detail, l.updated_at";

@@ -59,9 +59,24 @@ internal static class StoreSchema
             """,
             "CREATE INDEX ix_operation_legs_status ON operation_legs (status, updated_at)",
         ],
+        [
+            // Partners (Features/Partners): the receiverId of each registered partner, so transfers need no ETT call to find it.
+            """
+            CREATE TABLE partners (
+                partner_id TEXT NOT NULL PRIMARY KEY,
+                organization_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                partner_organization_id TEXT NULL,
+                receiver_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX ix_partners_organization ON partners (organization_id, created_at)",
+            // One implicit registration per partner organization, even when two transfers race to create it.
+            "CREATE UNIQUE INDEX ux_partners_partner_organization ON partners (organization_id, partner_organization_id)",
+        ],
     ];
 
-    public static int LatestVersion => 1;
+    public static int LatestVersion => 2;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -408,6 +408,20 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Planned_legs_left_behind_are_listed_for_resumption_once_the_cutoff_passes()
+    {
+        var operation = await CreateTransferAsync(1000, 500);
+        await store.RecordIntentAsync(operation.Legs[0].Id, CancellationToken.None);
+
+        Assert.Empty(await store.ListLegsToResumeAsync(time.GetUtcNow() - TimeSpan.FromMinutes(2), 10, CancellationToken.None));
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        var listed = Assert.Single(await store.ListLegsToResumeAsync(time.GetUtcNow() - TimeSpan.FromMinutes(2), 10, CancellationToken.None));
+        Assert.Equal((Organization, OperationKind.Transfer, operation.Legs[1].Id, LegStatus.Planned),
+            (listed.OrganizationId, listed.Kind, listed.Leg.Id, listed.Leg.Status));
+    }
+
+    [StoreFact]
     public async Task Fresh_intent_is_left_to_its_running_attempt_until_the_cutoff_passes()
     {
         var operation = await CreateTransferAsync(1000);

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+using Ett.Gateway.Callers;
+using Ett.Gateway.Errors;
+using Ett.Gateway.Operations.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Ett.Gateway.Operations;
+
+/// <summary>
+/// The <c>Idempotency-Key</c> header (IETF draft "The Idempotency-Key HTTP Header Field") for every POST that starts
+/// an operation: keys are scoped to the calling identity; the same key with the same payload replays the stored
+/// response byte for byte, with another payload answers 422, and while the first request still runs answers 409.
+/// Completed keys are kept for <c>Operations:IdempotencyRetention</c> (at least 24 hours) after their response.
+/// </summary>
+internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<OperationsOptions> options, IOptions<JsonOptions> json, TimeProvider time)
+{
+    public const string HeaderName = "Idempotency-Key";
+    public const int MaxKeyLength = 255;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> once per caller and key. The request is fingerprinted as the gateway bound it, so
+    /// a retry that spells the same JSON differently still matches.
+    /// </summary>
+    public async Task<Results<IdempotentResponse, ProblemHttpResult>> ExecuteAsync<TRequest>(
+        HttpContext http, TRequest request, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work)
+    {
+        if (KeyProblem(http.Request.Headers[HeaderName]) is { } invalid)
+            return TypedResults.Problem(invalid, statusCode: StatusCodes.Status400BadRequest, title: "Idempotency-Key required", type: ProblemTypes.IdempotencyKeyRequired);
+        var key = Unquote(http.Request.Headers[HeaderName].ToString());
+        if (Caller.IdOf(http.User) is not { } callerId)
+            return TypedResults.Problem("The caller token names no client (azp, appid, client_id or sub) to scope idempotency keys to.",
+                statusCode: StatusCodes.Status403Forbidden, title: "Caller not identifiable", type: ProblemTypes.Forbidden);
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, json.Value.SerializerOptions);
+        var fingerprint = RequestFingerprint.Compute(http.Request.Method, http.Request.Path.Value ?? "", body);
+        var cancellationToken = http.RequestAborted;
+
+        switch (await keys.TryBeginAsync(callerId, key, fingerprint, options.Value.LeaseDuration, cancellationToken))
+        {
+            case IdempotencyBegin.Replay replay:
+                return new IdempotentResponse(replay.Response);
+            case IdempotencyBegin.InFlight inFlight:
+                var wait = Math.Max(1, (int)Math.Ceiling((inFlight.LeaseExpiresAt - time.GetUtcNow()).TotalSeconds));
+                http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+                return TypedResults.Problem("An earlier request with this Idempotency-Key is still being processed.",
+                    statusCode: StatusCodes.Status409Conflict, title: "Request in flight", type: ProblemTypes.IdempotencyKeyInFlight);
+            case IdempotencyBegin.FingerprintMismatch:
+                return TypedResults.Problem("This Idempotency-Key was already used with a different request.",
+                    statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused", type: ProblemTypes.IdempotencyKeyReused);
+            case IdempotencyBegin.Started started:
+                return await RunAsync(new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body)), work, cancellationToken);
+            default:
+                throw new InvalidOperationException($"Unexpected idempotency outcome {nameof(IdempotencyBegin)}.");
+        }
+    }
+
+    private async Task<Results<IdempotentResponse, ProblemHttpResult>> RunAsync(
+        IdempotentAttempt attempt, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work, CancellationToken cancellationToken)
+    {
+        IdempotentOutcome outcome;
+        try
+        {
+            outcome = await work(attempt, cancellationToken);
+        }
+        catch when (!attempt.HasOperation)
+        {
+            // Nothing reached ETT: forget the key so that a retry starts afresh.
+            await keys.ReleaseAsync(attempt.Lease, CancellationToken.None);
+            throw;
+        }
+        // Once an operation exists, a failure keeps the key: when the lease runs out, a retry resumes the operation.
+
+        switch (outcome)
+        {
+            case IdempotentOutcome.Rejected rejected:
+                if (!attempt.HasOperation) await keys.ReleaseAsync(attempt.Lease, CancellationToken.None);
+                return rejected.Problem;
+            case IdempotentOutcome.Accepted accepted:
+                var response = new StoredResponse(
+                    StatusCodes.Status202Accepted,
+                    "application/json; charset=utf-8",
+                    new Dictionary<string, string> { ["Location"] = $"/operations/{accepted.Operation.Id}" },
+                    JsonSerializer.SerializeToUtf8Bytes(OperationView.From(accepted.Operation), json.Value.SerializerOptions));
+                // If the lease was lost meanwhile, the attempt that took over stores its own, equivalent response.
+                await keys.CompleteAsync(attempt.Lease, response, CancellationToken.None);
+                return new IdempotentResponse(response);
+            default:
+                throw new InvalidOperationException("Unexpected operation outcome.");
+        }
+    }
+
+    /// <summary>Why the header is unusable, or null. The draft sends an sf-string (quoted); a bare token is accepted too.</summary>
+    internal static string? KeyProblem(Microsoft.Extensions.Primitives.StringValues header)
+    {
+        if (header.Count == 0 || string.IsNullOrWhiteSpace(header.ToString())) return $"The {HeaderName} header is required on this request.";
+        if (header.Count > 1) return $"Send exactly one {HeaderName} header.";
+        var key = Unquote(header.ToString());
+        if (key.Length is 0 or > MaxKeyLength) return $"The {HeaderName} must be 1 to {MaxKeyLength} characters.";
+        if (key.Any(c => c is < '\u0021' or > '\u007e')) return $"The {HeaderName} may hold only visible ASCII characters.";
+        return null;
+    }
+
+    private static string Unquote(string value) =>
+        value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
+}
+
+/// <summary>One attempt that owns an Idempotency-Key: its lease and what it has committed to.</summary>
+internal sealed class IdempotentAttempt(IdempotencyBegin.Started started, string callerId, string requestJson)
+{
+    public IdempotencyLease Lease => started.Lease;
+    public string CallerId => callerId;
+
+    /// <summary>The request as the gateway bound it, kept with the operation.</summary>
+    public string RequestJson => requestJson;
+
+    /// <summary>The operation an earlier attempt with this key created and did not finish.</summary>
+    public Guid? ResumableOperationId => started.OperationId;
+
+    /// <summary>True once an operation is attached to the key: from then on, the key is never released.</summary>
+    public bool HasOperation { get; private set; } = started.OperationId is not null;
+
+    public void OperationCreated() => HasOperation = true;
+}
+
+/// <summary>What an operation-starting request came to.</summary>
+internal abstract record IdempotentOutcome
+{
+    private IdempotentOutcome() { }
+
+    /// <summary>202 with the operation; stored for replay.</summary>
+    public sealed record Accepted(OperationRecord Operation) : IdempotentOutcome;
+
+    /// <summary>Refused before anything was sent to ETT: the key is released, so a corrected retry may reuse it.</summary>
+    public sealed record Rejected(ProblemHttpResult Problem) : IdempotentOutcome;
+}
+
+/// <summary>A stored response, written exactly as stored: the first answer and every replay are the same bytes.</summary>
+internal sealed class IdempotentResponse(StoredResponse response) : IResult
+{
+    public StoredResponse Response => response;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = response.StatusCode;
+        if (response.ContentType is { } contentType) httpContext.Response.ContentType = contentType;
+        foreach (var (name, value) in response.Headers) httpContext.Response.Headers[name] = value;
+        httpContext.Response.ContentLength = response.Body.Length;
+        await httpContext.Response.Body.WriteAsync(response.Body, httpContext.RequestAborted);
+    }
+}

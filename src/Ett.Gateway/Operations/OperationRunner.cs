@@ -1,0 +1,85 @@
+using Ett.Gateway.Errors;
+using Ett.Gateway.Operations.Store;
+using Microsoft.Extensions.Options;
+
+namespace Ett.Gateway.Operations;
+
+/// <summary>
+/// Executes an operation's legs in order with the journal's discipline: intent recorded before each ETT POST (and the
+/// POST sent only if that succeeded), ETT's request id recorded after. A POST whose outcome was not observed makes the
+/// leg unknown; it is never re-sent blindly, the reconciler decides from ETT's state.
+/// </summary>
+internal sealed class OperationRunner(
+    IOperationStore journal, IIdempotencyStore keys, IEttLegSender ett, IOptions<OperationsOptions> options, ILogger<OperationRunner> logger)
+{
+    /// <summary>Creates the operation under the attempt's key and sends its legs. Null if the key's lease was lost.</summary>
+    public async Task<OperationRecord?> StartAsync(NewOperation operation, IdempotentAttempt attempt)
+    {
+        var created = await journal.CreateOperationAsync(operation, attempt.Lease, CancellationToken.None);
+        if (created is null) return null;
+        attempt.OperationCreated();
+        return await RunAsync(created, attempt.Lease);
+    }
+
+    /// <summary>
+    /// Continues an operation an earlier attempt with the same key left unfinished: planned legs are sent; a leg
+    /// found with its intent recorded may or may not have reached ETT, so it becomes unknown for the reconciler.
+    /// </summary>
+    public async Task<OperationRecord> ResumeAsync(Guid operationId, IdempotentAttempt attempt)
+    {
+        var operation = await journal.GetOperationAsync(operationId, CancellationToken.None)
+            ?? throw new InvalidOperationException($"Operation {operationId} is attached to a key but missing from the journal.");
+        return await RunAsync(operation, attempt.Lease);
+    }
+
+    // The caller's cancellation is deliberately not used: once legs start, a caller hanging up must not cut one half-way.
+    private async Task<OperationRecord> RunAsync(OperationRecord operation, IdempotencyLease lease)
+    {
+        foreach (var leg in operation.Legs)
+        {
+            if (leg.Status == LegStatus.IntentRecorded)
+            {
+                await journal.MarkUnknownAsync(leg.Id, CancellationToken.None);
+                continue;
+            }
+            if (leg.Status != LegStatus.Planned) continue;
+            // A lost lease means another attempt took the key over; it continues from the journal.
+            if (!await keys.RenewLeaseAsync(lease, options.Value.LeaseDuration, CancellationToken.None)) break;
+            await SendAsync(operation.OrganizationId, operation.Kind, leg, CancellationToken.None);
+        }
+        return (await journal.GetOperationAsync(operation.Id, CancellationToken.None))!;
+    }
+
+    /// <summary>Sends one planned leg; does nothing if another actor recorded its intent first.</summary>
+    public async Task SendAsync(Guid organizationId, OperationKind kind, OperationLeg leg, CancellationToken cancellationToken)
+    {
+        if (!await journal.RecordIntentAsync(leg.Id, cancellationToken)) return;
+
+        Guid requestId;
+        try
+        {
+            requestId = await ett.PostAsync(organizationId, kind, leg, cancellationToken);
+        }
+        catch (GatewayProblemException rejected) when (rejected.Status < StatusCodes.Status500InternalServerError)
+        {
+            // A 4xx is ETT refusing synchronously (e.g. quantity no longer available): nothing was reserved.
+            logger.LogWarning("ETT rejected leg {LegId} of operation {OperationId} with {Status}", leg.Id, leg.OperationId, rejected.Status);
+            await journal.SetLegStatusAsync(leg.Id, LegStatus.IntentRecorded, LegStatus.Failed,
+                rejected.Detail is { } detail ? $"ETT rejected the request: {detail}" : "ETT rejected the request.", CancellationToken.None);
+            return;
+        }
+        catch (Exception unobserved)
+        {
+            // Timeout, 5xx, connection lost: ETT may have queued it. Only the reconciler may decide, from ETT's lists.
+            logger.LogWarning("Outcome of leg {LegId} of operation {OperationId} is unknown ({Error})", leg.Id, leg.OperationId, unobserved.GetType().Name);
+            await journal.MarkUnknownAsync(leg.Id, CancellationToken.None);
+            return;
+        }
+
+        if (!await journal.RecordSubmittedAsync(leg.Id, requestId, CancellationToken.None))
+        {
+            // Another attempt declared the leg unknown meanwhile; the reconciler finds this request in ETT's lists.
+            logger.LogWarning("Leg {LegId} was accepted by ETT as {RequestId} after it was marked unknown", leg.Id, requestId);
+        }
+    }
+}

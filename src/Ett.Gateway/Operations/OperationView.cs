@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Ett.Gateway.Operations.Store;
+
+namespace Ett.Gateway.Operations;
+
+/// <summary>A transfer or claim as callers follow it: one leg per ETT request.</summary>
+internal sealed record OperationView
+{
+    public required Guid OperationId { get; init; }
+    public required Guid OrganizationId { get; init; }
+
+    /// <summary><c>transfer</c> or <c>claim</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary><c>accepted</c>, <c>running</c>, <c>completed</c>, <c>failed</c> or <c>partiallyCompleted</c>.</summary>
+    public required string Status { get; init; }
+
+    public required long RequestedWh { get; init; }
+
+    /// <summary>Sum of the legs ETT reported completed.</summary>
+    public required long CompletedWh { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public required IReadOnlyList<LegView> Legs { get; init; }
+
+    public static OperationView From(OperationRecord operation) => new()
+    {
+        OperationId = operation.Id,
+        OrganizationId = operation.OrganizationId,
+        Kind = Name(operation.Kind),
+        Status = Name(operation.Status),
+        RequestedWh = operation.RequestedWh,
+        CompletedWh = operation.CompletedWh,
+        CreatedAt = operation.CreatedAt,
+        UpdatedAt = operation.UpdatedAt,
+        Legs = [.. operation.Legs.Select(LegView.From)],
+    };
+
+    internal static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+}
+
+/// <summary>One ETT transfer or claim request of an operation.</summary>
+internal sealed record LegView
+{
+    public required int Sequence { get; init; }
+
+    /// <summary>The production certificate transferred or claimed.</summary>
+    public required CertificateId Certificate { get; init; }
+
+    /// <summary>Claims only: the consumption certificate the production is claimed against.</summary>
+    public CertificateId? ConsumptionCertificate { get; init; }
+
+    /// <summary>Transfers only: ETT's receiverId of the partner.</summary>
+    public Guid? ReceiverId { get; init; }
+
+    public required long QuantityWh { get; init; }
+
+    /// <summary>Transfers only: the hashed attribute names shared with the receiver, as ETT spells them.</summary>
+    public IReadOnlyList<string>? HashedAttributes { get; init; }
+
+    /// <summary>ETT's transferRequestId or claimRequestId, once ETT accepted the request.</summary>
+    public Guid? EttRequestId { get; init; }
+
+    /// <summary><c>planned</c>, <c>intentRecorded</c>, <c>submitted</c>, <c>completed</c>, <c>failed</c> or <c>unknown</c>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>Why the leg is where it is (e.g. ETT's rejection), when known.</summary>
+    public string? Detail { get; init; }
+
+    public static LegView From(OperationLeg leg) => new()
+    {
+        Sequence = leg.Sequence,
+        Certificate = CertificateId.From(leg.ProductionCertificate),
+        ConsumptionCertificate = leg.ConsumptionCertificate is { } consumption ? CertificateId.From(consumption) : null,
+        ReceiverId = leg.ReceiverId,
+        QuantityWh = leg.QuantityWh,
+        HashedAttributes = leg.ReceiverId is null ? null : leg.HashedAttributes,
+        EttRequestId = leg.EttRequestId,
+        Status = OperationView.Name(leg.Status),
+        Detail = leg.Detail,
+    };
+}
+
+/// <summary>A certificate's id in ETT: its registry and stream id (ETT's federatedStreamId).</summary>
+internal sealed record CertificateId
+{
+    public required string Registry { get; init; }
+    public required Guid StreamId { get; init; }
+
+    internal static CertificateId From(CertificateRef certificate) => new() { Registry = certificate.Registry, StreamId = certificate.StreamId };
+
+    internal CertificateRef ToRef() => new(Registry, StreamId);
+}
+
+/// <summary>A page of operations, newest first.</summary>
+internal sealed record OperationList(IReadOnlyList<OperationView> Items);
