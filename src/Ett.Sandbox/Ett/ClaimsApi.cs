@@ -98,7 +98,7 @@ internal static class ClaimsApi
             var request = new RequestRecord(Guid.NewGuid(), wallet.OrganizationId);
             state.Data.RequestStatuses.Add(request.Id, request);
             state.Enqueue(_ => Settle(state, request, production, consumption, reserved, quantity));
-            return EttResults.Status(StatusCodes.Status202Accepted, new { claimRequestId = request.Id });
+            return EttResults.Accepted(http, "claimRequestId", request.Id);
         });
     }
 

@@ -16,6 +16,13 @@ internal static class EttResults
     /// <summary>Wallet business errors pass through the proxy as a bare JSON string.</summary>
     public static IResult WalletError(int status, string message) => Results.Json(message, Json, statusCode: status);
 
+    /// <summary>202 as the vault sends it: its Location names a wallet-internal path that is not a public proxy route.</summary>
+    public static IResult Accepted(HttpContext http, string property, Guid requestId)
+    {
+        http.Response.Headers.Location = $"/wallet-api/v1/request-status/{requestId}";
+        return Results.Json(new Dictionary<string, Guid> { [property] = requestId }, Json, statusCode: StatusCodes.Status202Accepted);
+    }
+
     public static IResult Empty(int status) => Results.StatusCode(status);
 
     public static IResult Problem(HttpContext http, int status, string type, string title, string? detail = null, string? code = null)

@@ -99,7 +99,7 @@ internal static class TransfersApi
                 data.CompleteTransfer(holding, holding.Reserve(quantity), receiver, hashedAttributes, state.Now);
                 request.Status = RequestStatus.Completed;
             });
-            return EttResults.Status(StatusCodes.Status202Accepted, new { transferRequestId = request.Id });
+            return EttResults.Accepted(http, "transferRequestId", request.Id);
         });
     }
 
