@@ -111,7 +111,7 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
     /// <summary>Fetches a caller token from the development identity provider.</summary>
     public async Task<string> GetCallerTokenAsync(string clientId = SandboxSeed.CallerClientId, string clientSecret = SandboxSeed.CallerClientSecret)
     {
-        using var response = await _http.PostAsync(new Uri(IdpIssuer + "/connect/token"), ClientCredentials(clientId, clientSecret));
+        using var response = await _http.PostAsync(new Uri(BaseAddress, Options.IdpPrefix.TrimStart('/') + "/connect/token"), ClientCredentials(clientId, clientSecret));
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<TokenResponse>())!.AccessToken;
     }
