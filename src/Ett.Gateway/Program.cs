@@ -3,10 +3,12 @@ using Ett.Gateway.Errors;
 using Ett.Gateway.Health;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Passthrough;
+using Ett.Gateway.Sandbox;
 using Ett.Gateway.Upstream;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddSandbox(); // first: it fills in the ETT and caller settings the others read
 builder.Services.AddGatewayErrors();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
@@ -23,6 +25,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapGatewayHealth();
+app.MapSandbox();
 app.MapPassthrough();
 
 app.Run();
