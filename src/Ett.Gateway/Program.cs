@@ -4,10 +4,12 @@ using Ett.Gateway.Health;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Passthrough;
 using Ett.Gateway.Upstream;
+using Ett.Gateway.Validation;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddGatewayErrors();
+builder.Services.AddRequestValidation();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
 builder.Services.AddPassthrough();
