@@ -29,7 +29,10 @@ public static class ValidationExtensions
 
             endpoint.FilterFactories.Add((_, next) => new RequestValidationFilter(validated).InvokeAsync(next));
             endpoint.Metadata.Add(new ProducesResponseTypeMetadata(
-                StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
+                StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"])
+            {
+                Description = $"The request is invalid ({ProblemTypes.Validation}); `errors` names each field.",
+            });
         });
         return group;
     }

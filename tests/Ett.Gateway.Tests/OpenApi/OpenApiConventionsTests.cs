@@ -31,6 +31,8 @@ public class OpenApiConventionsTests
                 .Produces<Thing>().Produces<ProblemDetails>(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
             things.MapPost("/", (NewThing thing) => TypedResults.Created("/things/1", new Thing(Guid.Empty, 1)))
                 .WithSummary("Create a thing");
+            app.MapGroup("/wallets").ProducesUpstreamProblems()
+                .MapGet("/{id}", (Guid id) => TypedResults.Ok(new Thing(id, 1))).WithSummary("Get a wallet");
             app.MapGet("/open", () => "hi").WithSummary("Anonymous").AllowAnonymous();
             app.MapGatewayOpenApi();
         }, services =>
@@ -79,5 +81,19 @@ public class OpenApiConventionsTests
         Assert.Equal("application/problem+json", badRequest.Single().Key);
         Assert.Equal("#/components/schemas/HttpValidationProblemDetails", badRequest.Single().Value!["schema"]!["$ref"]!.GetValue<string>());
         Assert.Null(document["paths"]!["/things/{id}"]!["get"]!["responses"]!["400"]);
+    }
+
+    [Fact]
+    public async Task Upstream_problems_convention_documents_ett_failures()
+    {
+        var responses = (await DocumentAsync())["paths"]!["/wallets/{id}"]!["get"]!["responses"]!.AsObject();
+
+        Assert.Equal(["200", "401", "403", "502", "503", "504"], responses.Select(r => r.Key));
+        foreach (var status in new[] { "403", "502", "503", "504" })
+        {
+            Assert.Equal("#/components/schemas/ProblemDetails", responses[status]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>());
+            Assert.Contains("https://ett-gateway/problems/", responses[status]!["description"]!.GetValue<string>());
+        }
+        Assert.Contains("not-consented", responses["403"]!["description"]!.GetValue<string>());
     }
 }
