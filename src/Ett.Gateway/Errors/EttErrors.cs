@@ -180,7 +180,7 @@ internal static partial class EttErrors
     /// Keeps ETT's message fit to show a caller: the first line only (a stack trace never starts on it), bounded length,
     /// and anything shaped like a token or secret redacted.
     /// </summary>
-    internal static string? Clean(string? message)
+    private static string? Clean(string? message)
     {
         if (string.IsNullOrWhiteSpace(message)) return null;
         var firstLine = message.Trim().Split('\n', 2)[0].Trim();

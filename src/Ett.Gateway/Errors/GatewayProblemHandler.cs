@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -62,8 +63,8 @@ internal sealed partial class GatewayProblemHandler(IProblemDetailsService probl
     private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
     {
         var detail = exception.Message;
-        ProblemDetails problem = BoundParameter().Match(detail) is { Success: true } match
-            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [JsonName(match.Groups["name"].Value)] = [detail] })
+        ProblemDetails problem = BadField(exception) is { } field
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field.Name] = [field.Message] })
             : new ProblemDetails();
         problem.Status = exception.StatusCode;
         problem.Type = ProblemTypes.Validation;
@@ -72,10 +73,22 @@ internal sealed partial class GatewayProblemHandler(IProblemDetailsService probl
         return problem;
     }
 
+    private static (string Name, string Message)? BadField(BadHttpRequestException exception)
+    {
+        // A body that does not deserialize: System.Text.Json knows the field ("$.walletId"). Its message names .NET types
+        // (often the enclosing record, not the field's), so callers get a fixed text.
+        if (exception.InnerException is JsonException { Path: { Length: > 2 } path } && path.StartsWith("$.", StringComparison.Ordinal))
+            return (path[2..], "Has a value of the wrong type or format.");
+
+        return BoundParameter().Match(exception.Message) is { Success: true } match
+            ? (JsonName(match.Groups["name"].Value), exception.Message)
+            : null;
+    }
+
     private static string JsonName(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 
     // RequestDelegateFactory's messages: Failed to bind parameter "Guid id" from "x". / Required parameter "int limit" was
-    // not provided from query string. / Failed to read parameter "Body body" from the request body as JSON.
+    // not provided from query string.
     [GeneratedRegex(@"parameter ""(?:[^""]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)""")]
     private static partial Regex BoundParameter();
 }

@@ -166,4 +166,23 @@ public class RequestValidationTests
         Assert.True(endpoints["/organizations/{organizationId}/contracts"]);
         Assert.False(endpoints["/organizations/{organizationId}/notes"]);
     }
+
+    [Fact]
+    public async Task Unreadable_body_field_answers_a_validation_problem_naming_the_field()
+    {
+        await using var host = await StartAsync();
+
+        var response = await host.Client.PostAsync($"{Org}/contracts",
+            new StringContent("""{"gsrn":"571313000000000001","walletId":"not-a-guid"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        await ProblemAssert.EqualAsync(400, """
+            {
+              "type": "https://ett-gateway/problems/validation",
+              "title": "The request is invalid",
+              "status": 400,
+              "detail": "Failed to read parameter \"ActivateRequest request\" from the request body as JSON.",
+              "errors": { "walletId": ["Has a value of the wrong type or format."] }
+            }
+            """, response);
+    }
 }
