@@ -38,7 +38,6 @@ public static class OpenApiExtensions
                 // Relative to /swagger/index.html, so the UI also works when the gateway is hosted under a path base.
                 options.SwaggerEndpoint($"../openapi/{GatewayDocument}.json", "Ett.Gateway v1");
                 options.SwaggerEndpoint("../openapi/ett.json", "ETT passthrough");
-                options.EnablePersistAuthorization();
             })
             .Build();
         app.Map("/swagger", swaggerUi).ExcludeFromDescription().AllowAnonymous();
