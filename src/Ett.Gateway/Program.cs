@@ -3,11 +3,15 @@ using Ett.Gateway.Errors;
 using Ett.Gateway.Health;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Passthrough;
+using Ett.Gateway.Sandbox;
 using Ett.Gateway.Upstream;
+using Ett.Gateway.Validation;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddSandbox(); // first: it fills in the ETT and caller settings the others read
 builder.Services.AddGatewayErrors();
+builder.Services.AddRequestValidation();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
 builder.Services.AddPassthrough();
@@ -23,6 +27,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapGatewayHealth();
+app.MapSandbox();
 app.MapPassthrough();
 
 app.Run();

@@ -1,6 +1,56 @@
+using Ett.Sandbox.Ett;
+using Ett.Sandbox.Identity;
+using Ett.Sandbox.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
 namespace Ett.Sandbox;
 
 /// <summary>Hosts a simulator of Energinet's ETT API and a development identity provider.</summary>
 public static class SandboxExtensions
 {
+    /// <summary>Registers the sandbox's state, ETT token service and development identity provider.</summary>
+    public static IServiceCollection AddEttSandbox(this IServiceCollection services, Action<SandboxOptions>? configure = null)
+    {
+        var options = services.AddOptions<SandboxOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SandboxState>();
+        services.TryAddSingleton<EttTokenService>();
+        services.TryAddSingleton<DevelopmentIdentityProvider>();
+        return services;
+    }
+
+    /// <summary>
+    /// Maps the simulated ETT under <see cref="SandboxOptions.EttPrefix"/>, its token endpoint at
+    /// <see cref="SandboxOptions.EttTokenPath"/> and the identity provider under <see cref="SandboxOptions.IdpPrefix"/>.
+    /// Every endpoint is anonymous (the sandbox checks its own tokens) and hidden from the host's OpenAPI document.
+    /// </summary>
+    public static IEndpointRouteBuilder MapEttSandbox(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IOptions<SandboxOptions>>().Value;
+        var tokens = app.ServiceProvider.GetRequiredService<EttTokenService>();
+
+        app.MapPost(options.EttTokenPath, (HttpRequest request) => tokens.IssueAsync(request))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+
+        var ett = app.MapGroup(options.EttPrefix).AllowAnonymous().ExcludeFromDescription();
+        AuthorizationApi.Map(ett);
+        MeasurementsApi.Map(ett);
+        ContractsApi.Map(ett);
+        WalletApi.Map(ett);
+
+        var idp = app.MapGroup(options.IdpPrefix).AllowAnonymous().ExcludeFromDescription();
+        app.ServiceProvider.GetRequiredService<DevelopmentIdentityProvider>().Map(idp);
+        return app;
+    }
 }

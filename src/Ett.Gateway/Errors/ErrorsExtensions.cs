@@ -8,6 +8,9 @@ public static class ErrorsExtensions
             context.ProblemDetails.Extensions["traceId"] =
                 System.Diagnostics.Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<GatewayProblemHandler>();
+        // Binding failures throw in every environment (not only Development) so GatewayProblemHandler can turn them into
+        // validation problems instead of an empty 400.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return services;
     }
 }

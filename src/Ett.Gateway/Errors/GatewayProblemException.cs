@@ -9,6 +9,9 @@ public class GatewayProblemException(int status, string type, string title, stri
     public string Title { get; } = title;
     public string? Detail { get; } = detail;
 
+    /// <summary>Field errors; when set the response is a ValidationProblemDetails with this <c>errors</c> member.</summary>
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
+
     /// <summary>Extra members for the ProblemDetails (e.g. <c>upstreamStatus</c>).</summary>
     public IDictionary<string, object?> Extensions { get; } = new Dictionary<string, object?>();
 }

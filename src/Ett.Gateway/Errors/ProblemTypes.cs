@@ -5,14 +5,25 @@ public static class ProblemTypes
 {
     private const string Base = "https://ett-gateway/problems/";
 
+    /// <summary>The request (or ETT's verdict on it) names invalid fields; see <c>errors</c>.</summary>
     public const string Validation = Base + "validation";
     public const string Unauthorized = Base + "unauthorized";
     public const string Forbidden = Base + "forbidden";
     public const string NotFound = Base + "not-found";
     public const string Conflict = Base + "conflict";
+
+    /// <summary>ETT refused access to the organization: no consent (yet, in the token), or the client lacks e.g. trial status.</summary>
     public const string NotConsented = Base + "not-consented";
+
+    /// <summary>ETT refused the request itself; the status says whether the caller can fix it (400) or not (502).</summary>
     public const string UpstreamRejected = Base + "upstream-rejected";
+
+    /// <summary>ETT failed, timed out, could not be reached, or refused the gateway's own token.</summary>
     public const string UpstreamUnavailable = Base + "upstream-unavailable";
+
+    /// <summary>ETT no longer accepts the pinned <c>X-API-Version</c>: a gateway configuration problem, not the caller's.</summary>
+    public const string UpstreamVersionUnsupported = Base + "upstream-version-unsupported";
+
     public const string UpstreamTokenUnavailable = Base + "upstream-token-unavailable";
     public const string Internal = Base + "internal";
 

@@ -10,25 +10,38 @@ using Microsoft.Extensions.Time.Testing;
 namespace Ett.Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// The real gateway, in memory, wired to <see cref="FakeUpstreams"/> over loopback HTTP, with a fake clock and every
-/// log line captured (at Trace level) so tests can prove what was never logged.
+/// The real gateway, in memory, wired to upstreams on loopback HTTP (<see cref="FakeUpstreams"/> or the sandbox), with
+/// a fake clock, its own data directory, and every log line captured (at Trace level) so tests can prove what was never logged.
 /// </summary>
-public sealed class GatewayFactory(FakeUpstreams upstreams, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
+public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings, FakeTimeProvider? time = null, Action<IWebHostBuilder>? configure = null)
+    : WebApplicationFactory<Program>
 {
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    public GatewayFactory(FakeUpstreams upstreams, Action<IWebHostBuilder>? configure = null)
+        : this(SettingsFor(upstreams), configure: configure)
+    {
+    }
+
+    public FakeTimeProvider Time { get; } = time ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
     public FakeLogCollector Logs { get; } = new();
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("ett-gateway-test-").FullName;
+
+    public static Dictionary<string, string?> SettingsFor(FakeUpstreams upstreams) => new()
+    {
+        ["Ett:BaseUrl"] = new Uri(upstreams.BaseAddress, "ett").AbsoluteUri,
+        ["Ett:TokenUrl"] = new Uri(upstreams.BaseAddress, "token").AbsoluteUri,
+        ["Ett:ClientId"] = FakeUpstreams.EttClientId,
+        ["Ett:ClientSecret"] = FakeUpstreams.EttClientSecret,
+        ["Callers:Authority"] = upstreams.Issuer,
+        ["Callers:Audience"] = FakeUpstreams.Audience,
+    };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Sandbox:Enabled", "false");
-        builder.UseSetting("Ett:BaseUrl", new Uri(upstreams.BaseAddress, "ett").AbsoluteUri);
-        builder.UseSetting("Ett:TokenUrl", new Uri(upstreams.BaseAddress, "token").AbsoluteUri);
-        builder.UseSetting("Ett:ClientId", FakeUpstreams.EttClientId);
-        builder.UseSetting("Ett:ClientSecret", FakeUpstreams.EttClientSecret);
-        builder.UseSetting("Callers:Authority", upstreams.Issuer);
-        builder.UseSetting("Callers:Audience", FakeUpstreams.Audience);
         builder.UseSetting("Callers:RequireHttpsMetadata", "false");
+        builder.UseSetting("Operations:DataDirectory", DataDirectory);
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {
             logging.SetMinimumLevel(LogLevel.Trace);
@@ -49,4 +62,17 @@ public sealed class GatewayFactory(FakeUpstreams upstreams, Action<IWebHostBuild
     /// <summary>Every captured log line, message and exception text together.</summary>
     public string AllLogText() =>
         string.Join('\n', Logs.GetSnapshot().Select(r => $"{r.Level} {r.Category} {r.Message} {r.Exception}"));
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A store file still held open by a finalising connection: the temp folder is cleaned by the OS.
+        }
+    }
 }

@@ -1,0 +1,74 @@
+namespace Ett.Sandbox;
+
+/// <summary>Well-known ids and development credentials of the seeded sandbox, so docs and tests can name them.</summary>
+public static class SandboxSeed
+{
+    /// <summary>Trial ETT client; consents from the producer, consumer and trader.</summary>
+    public const string EttClientId = "sandbox-ett-client";
+
+    /// <summary>Secret of <see cref="EttClientId"/>.</summary>
+    public const string EttClientSecret = "sandbox-ett-secret";
+
+    /// <summary>Normal (non-trial) ETT client; consent from <see cref="NormalProducerOrganizationId"/> only.</summary>
+    public const string SecondEttClientId = "sandbox-ett-client-2";
+
+    /// <summary>Secret of <see cref="SecondEttClientId"/>.</summary>
+    public const string SecondEttClientSecret = "sandbox-ett-secret";
+
+    /// <summary>Development caller with every permission (roles Ett.Read and Ett.Write).</summary>
+    public const string CallerClientId = "sandbox-app";
+
+    /// <summary>Read-only development caller (role Ett.Read).</summary>
+    public const string ReaderClientId = "sandbox-reader";
+
+    /// <summary>Secret of both development callers.</summary>
+    public const string CallerClientSecret = "sandbox-secret";
+
+    /// <summary>Registry name in every seeded certificate's federatedStreamId.</summary>
+    public const string Registry = "Energinet.dk";
+
+    /// <summary>Own organization of <see cref="EttClientId"/> (trial).</summary>
+    public static readonly Guid ClientOrganizationId = new("5a4d0000-0000-4000-8000-000000000001");
+
+    /// <summary>Trial producer with production metering points in DK1 and DK2.</summary>
+    public static readonly Guid ProducerOrganizationId = new("5a4d0000-0000-4000-8000-000000000002");
+
+    /// <summary>Trial consumer with consumption metering points in DK1 and DK2; also holds bought production slices.</summary>
+    public static readonly Guid ConsumerOrganizationId = new("5a4d0000-0000-4000-8000-000000000003");
+
+    /// <summary>Trial trader without metering points; holds bought production slices in DK2.</summary>
+    public static readonly Guid TraderOrganizationId = new("5a4d0000-0000-4000-8000-000000000004");
+
+    /// <summary>Trial organization that has consented to no client (for consent onboarding).</summary>
+    public static readonly Guid UnconsentedOrganizationId = new("5a4d0000-0000-4000-8000-000000000005");
+
+    /// <summary>Own organization of <see cref="SecondEttClientId"/> (normal).</summary>
+    public static readonly Guid SecondClientOrganizationId = new("5a4d0000-0000-4000-8000-000000000006");
+
+    /// <summary>Normal producer that consented to <see cref="SecondEttClientId"/>.</summary>
+    public static readonly Guid NormalProducerOrganizationId = new("5a4d0000-0000-4000-8000-000000000007");
+
+    /// <summary>Producer's wind turbine in DK1 (contracted, issuing).</summary>
+    public const string ProducerWindGsrn = "571313100000000011";
+
+    /// <summary>Producer's solar park in DK2 (contracted, issuing).</summary>
+    public const string ProducerSolarGsrn = "571313100000000012";
+
+    /// <summary>Producer's solar park in DK1 without a contract (issuing): a contract can be created for it.</summary>
+    public const string ProducerUncontractedSolarGsrn = "571313100000000013";
+
+    /// <summary>Producer's biomass plant in DK1 that cannot issue certificates (contract creation gives 409).</summary>
+    public const string ProducerBiomassGsrn = "571313100000000014";
+
+    /// <summary>Consumer's site in DK1 (contracted).</summary>
+    public const string ConsumerDk1Gsrn = "571313100000000021";
+
+    /// <summary>Consumer's site in DK2 (contracted).</summary>
+    public const string ConsumerDk2Gsrn = "571313100000000022";
+
+    /// <summary>Normal producer's wind turbine in DK1 (contracted, issuing).</summary>
+    public const string NormalProducerWindGsrn = "571313100000000071";
+
+    /// <summary>Wallet id of an organization: every seeded organization owns exactly one wallet.</summary>
+    public static Guid WalletIdOf(Guid organizationId) => new(organizationId.ToString().Replace("5a4d0000", "3a11e700", StringComparison.Ordinal));
+}

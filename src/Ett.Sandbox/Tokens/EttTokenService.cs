@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using Ett.Sandbox.Ledger;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ett.Sandbox.Tokens;
+
+/// <summary>Who called the simulated ETT, as read from a validated sandbox ETT token.</summary>
+internal sealed record EttCaller(string ClientId, Guid OrganizationId, IReadOnlySet<Guid> OrganizationIds, bool IsTrial)
+{
+    /// <summary>ETT's AccessDescriptor: the client's own organization, or one frozen into org_ids at issue.</summary>
+    public bool MayAccess(Guid organizationId) => organizationId == OrganizationId || OrganizationIds.Contains(organizationId);
+}
+
+/// <summary>Issues and validates the tokens of the sandbox's stand-in for ETT's B2C client-credentials policy.</summary>
+internal sealed class EttTokenService(SandboxState state, TimeProvider time, IOptions<SandboxOptions> options)
+{
+    private const string Issuer = "https://sandbox.ett.local/b2c/v2.0/";
+
+    // ETT's JwtBearer keeps ASP.NET's default clock skew.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    private readonly SymmetricSecurityKey _key = new(RandomNumberGenerator.GetBytes(32));
+    private readonly JsonWebTokenHandler _handler = new();
+
+    public async Task<IResult> IssueAsync(HttpRequest request)
+    {
+        var credentials = await ClientCredentials.ReadAsync(request);
+        state.Record(new EttRequest(request.Method, request.PathBase + request.Path, request.QueryString.Value ?? "",
+            null, request.Headers.Authorization.Count > 0, Body: null));
+        if (credentials.Reject() is { } rejection)
+        {
+            return rejection;
+        }
+
+        EttClient? client;
+        Organization? organization;
+        List<Guid> consents;
+        lock (state.Sync)
+        {
+            client = state.Data.Clients.GetValueOrDefault(credentials.ClientId!);
+            organization = client is null ? null : state.Data.Organizations[client.OrganizationId];
+            consents = client is null ? [] : [.. state.Data.Consents.GetValueOrDefault(client.ClientId) ?? []];
+        }
+
+        if (client is null || organization is null
+            || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(client.Secret), System.Text.Encoding.UTF8.GetBytes(credentials.ClientSecret!)))
+        {
+            return ClientCredentials.InvalidClient();
+        }
+
+        var now = time.GetUtcNow();
+        var lifetime = options.Value.EttTokenLifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = (now + lifetime).UtcDateTime,
+            SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = client.ClientId,
+                ["sub_type"] = "External",
+                ["org_id"] = client.OrganizationId.ToString(),
+                // ETT freezes the consenting organizations into the token at issue (space-separated).
+                ["org_ids"] = string.Join(' ', consents),
+                ["org_name"] = organization.Name,
+                ["org_status"] = client.IsTrial ? "trial" : "normal",
+                ["scope"] = "dashboard production meters certificates wallet",
+            },
+        });
+
+        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds });
+    }
+
+    public async Task<EttCaller?> ValidateAsync(string? authorization)
+    {
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var result = await _handler.ValidateTokenAsync(authorization["Bearer ".Length..].Trim(), new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            // ETT does not validate the audience.
+            ValidateAudience = false,
+            IssuerSigningKey = _key,
+            // Lifetime is checked below against the TimeProvider.
+            ValidateLifetime = false,
+        });
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken token)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        if (now < token.ValidFrom - ClockSkew || now >= token.ValidTo + ClockSkew)
+        {
+            return null;
+        }
+
+        var organizationIds = token.TryGetPayloadValue<string>("org_ids", out var ids) ? ids : "";
+        return new EttCaller(
+            token.Subject,
+            Guid.Parse(token.GetPayloadValue<string>("org_id")),
+            organizationIds.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse).ToHashSet(),
+            token.GetPayloadValue<string>("org_status") == "trial");
+    }
+}

@@ -1,0 +1,327 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Ett.Gateway.Tests.Infrastructure;
+using Ett.Sandbox;
+using static Ett.Gateway.Tests.Sandbox.EttCalls;
+using static Ett.Sandbox.SandboxSeed;
+
+namespace Ett.Gateway.Tests.Sandbox;
+
+/// <summary>The wallet's rules: available quantity only, asynchronous claims and transfers, slicing, hashed attributes.</summary>
+public sealed class SandboxWalletRuleTests : IAsyncLifetime
+{
+    private SandboxServer _sandbox = null!;
+    private HttpClient _ett = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxServer.StartAsync();
+        _ett = await _sandbox.CreateEttClientAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _ett.Dispose();
+        await _sandbox.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Transfer_is_pending_until_processed_then_completed()
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+        var before = _sandbox.State.AvailableWh(ProducerOrganizationId, SandboxCertificateType.Production);
+        string pending;
+        long duringProcessingHold;
+        Guid requestId;
+        using (_sandbox.State.PauseProcessing())
+        {
+            using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, 1000);
+            requestId = await accepted.RequestIdAsync("transferRequestId");
+            pending = await _ett.RequestStatusAsync(ProducerOrganizationId, requestId);
+            duringProcessingHold = _sandbox.State.AvailableWh(ProducerOrganizationId, SandboxCertificateType.Production);
+        }
+
+        await _sandbox.State.WhenIdleAsync();
+
+        Assert.Equal("pending", pending);
+        Assert.Equal(before, duringProcessingHold);
+        Assert.Equal("completed", await _ett.RequestStatusAsync(ProducerOrganizationId, requestId));
+        Assert.Equal(before - 1000, _sandbox.State.AvailableWh(ProducerOrganizationId, SandboxCertificateType.Production));
+    }
+
+    [Fact]
+    public async Task Claim_reserves_quantity_at_once_and_completes_for_same_hour_and_area()
+    {
+        var (production, consumption) = await MatchingPairAsync(sameHour: true, sameArea: true);
+        var before = _sandbox.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Consumption);
+        long duringProcessingHold;
+        Guid requestId;
+        using (_sandbox.State.PauseProcessing())
+        {
+            using var accepted = await _ett.ClaimAsync(ConsumerOrganizationId, production, consumption, 2000);
+            requestId = await accepted.RequestIdAsync("claimRequestId");
+            duringProcessingHold = _sandbox.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Consumption);
+        }
+
+        await _sandbox.State.WhenIdleAsync();
+
+        Assert.Equal(before - 2000, duringProcessingHold);
+        Assert.Equal("completed", await _ett.RequestStatusAsync(ConsumerOrganizationId, requestId));
+        var claim = Assert.Single((await _ett.GetJsonAsync($"wallet-api/claims?{Org(ConsumerOrganizationId)}"))["result"]!.AsArray())!;
+        Assert.Equal(2000, claim["quantity"]!.GetValue<long>());
+        Assert.Equal(production["federatedStreamId"]!.ToJsonString(), claim["productionCertificate"]!["federatedStreamId"]!.ToJsonString());
+        Assert.Equal(_sandbox.Time.GetUtcNow().ToUnixTimeSeconds(), claim["updatedAt"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public async Task Claim_of_different_hour_or_grid_area_fails_and_releases_the_quantity(bool sameHour, bool sameArea)
+    {
+        var (production, consumption) = await MatchingPairAsync(sameHour, sameArea);
+        var before = _sandbox.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Production);
+
+        using var accepted = await _ett.ClaimAsync(ConsumerOrganizationId, production, consumption, 1000);
+        var requestId = await accepted.RequestIdAsync("claimRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        Assert.Equal("failed", await _ett.RequestStatusAsync(ConsumerOrganizationId, requestId));
+        Assert.Equal(before, _sandbox.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Production));
+        Assert.Empty((await _ett.GetJsonAsync($"wallet-api/claims?{Org(ConsumerOrganizationId)}"))["result"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Claim_of_more_than_available_is_a_bare_string_400()
+    {
+        var (production, consumption) = await MatchingPairAsync(sameHour: true, sameArea: true);
+
+        using var response = await _ett.ClaimAsync(ConsumerOrganizationId, production, consumption, production["quantity"]!.GetValue<long>() + 1);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(string.IsNullOrEmpty(await response.BareStringAsync()));
+    }
+
+    [Fact]
+    public async Task Partial_transfer_leaves_the_remainder_available_as_a_slice()
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+        var quantity = certificate["quantity"]!.GetValue<long>();
+        var id = certificate["federatedStreamId"]!;
+
+        using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, 1234);
+        await accepted.RequestIdAsync("transferRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        var remainder = await _ett.GetJsonAsync($"wallet-api/certificates/{id["registry"]}/{id["streamId"]}?{Org(ProducerOrganizationId)}");
+        Assert.Equal(quantity - 1234, remainder["quantity"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Transferring_all_of_a_certificate_removes_it_from_the_available_list()
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+
+        using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, certificate["quantity"]!.GetValue<long>());
+        await accepted.RequestIdAsync("transferRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        var available = await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production");
+        Assert.DoesNotContain(available, c => c!["federatedStreamId"]!.ToJsonString() == certificate["federatedStreamId"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Transfer_to_a_sandbox_receiver_lands_as_available_certificate_in_its_wallet()
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, ClientOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+
+        using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, 5000);
+        var requestId = await accepted.RequestIdAsync("transferRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        var received = Assert.Single(await _ett.AvailableCertificatesAsync(ClientOrganizationId, "production"))!;
+        Assert.Equal("completed", await _ett.RequestStatusAsync(ProducerOrganizationId, requestId));
+        Assert.Equal(certificate["federatedStreamId"]!.ToJsonString(), received["federatedStreamId"]!.ToJsonString());
+        Assert.Equal((certificate["start"]!.GetValue<long>(), certificate["end"]!.GetValue<long>(), certificate["gridArea"]!.GetValue<string>()),
+            (received["start"]!.GetValue<long>(), received["end"]!.GetValue<long>(), received["gridArea"]!.GetValue<string>()));
+        Assert.Equal(5000, received["quantity"]!.GetValue<long>());
+        var sent = Assert.Single((await _ett.GetJsonAsync($"wallet-api/transfers?{Org(ProducerOrganizationId)}"))["result"]!.AsArray(),
+            t => t!["receiverId"]!.GetValue<string>() == receiverId.ToString())!;
+        Assert.Equal(5000, sent["quantity"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Transfer_to_an_external_receiver_completes()
+    {
+        using var external = await _ett.PostAsJsonAsync($"wallet-api/external-endpoints?{Org(ProducerOrganizationId)}", new
+        {
+            walletReference = new { version = 1, endpoint = "https://other-wallet.example/wallet-api/v1/slices", publicKey = Convert.ToBase64String(new byte[78]) },
+            textReference = "partner outside ETT",
+        });
+        var receiverId = JsonNode.Parse(await external.Content.ReadAsStringAsync())!["receiverId"]!.GetValue<Guid>();
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+
+        using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, 1000);
+        var requestId = await accepted.RequestIdAsync("transferRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        Assert.Equal("completed", await _ett.RequestStatusAsync(ProducerOrganizationId, requestId));
+    }
+
+    [Theory]
+    [InlineData("assetId", true)]
+    [InlineData("AssetId", false)]
+    public async Task Hashed_attributes_are_shared_only_when_named_case_sensitively(string name, bool shared)
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ConsumerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ConsumerOrganizationId, "consumption"))[0]!;
+
+        using var accepted = await _ett.TransferAsync(ConsumerOrganizationId, certificate, receiverId, 1000, name);
+        await accepted.RequestIdAsync("transferRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        var received = Assert.Single(await _ett.AvailableCertificatesAsync(TraderOrganizationId, "consumption"))!;
+        Assert.Equal("true", received["attributes"]!["isTrial"]!.GetValue<string>());
+        Assert.Equal(shared, received["attributes"]!.AsObject().ContainsKey("assetId"));
+    }
+
+    [Fact]
+    public async Task Transfer_without_hashedAttributes_is_a_validation_problem()
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+
+        using var response = await _ett.PostAsJsonAsync($"wallet-api/transfers?{Org(ProducerOrganizationId)}",
+            new { certificateId = certificate["federatedStreamId"]!.DeepClone(), receiverId, quantity = 1000 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!["HashedAttributes"]);
+    }
+
+    [Fact]
+    public async Task Transfer_of_unknown_certificate_or_too_much_is_a_bare_string_400()
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+        var unknown = new JsonObject { ["federatedStreamId"] = new JsonObject { ["registry"] = Registry, ["streamId"] = Guid.NewGuid() } };
+
+        using var tooMuch = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, certificate["quantity"]!.GetValue<long>() + 1);
+        using var missing = await _ett.TransferAsync(ProducerOrganizationId, unknown, receiverId, 1);
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooMuch.StatusCode);
+        Assert.False(string.IsNullOrEmpty(await tooMuch.BareStringAsync()));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.False(string.IsNullOrEmpty(await missing.BareStringAsync()));
+    }
+
+    [Fact]
+    public async Task Receiver_endpoint_to_own_wallet_is_a_bare_string_400()
+    {
+        using var endpoint = await _ett.PostAsync($"wallet-api/wallets/{WalletIdOf(TraderOrganizationId)}/endpoints?{Org(TraderOrganizationId)}", null);
+        var walletReference = JsonNode.Parse(await endpoint.Content.ReadAsStringAsync())!["walletReference"];
+
+        using var response = await _ett.PostAsJsonAsync($"wallet-api/external-endpoints?{Org(TraderOrganizationId)}", new { walletReference, textReference = "me" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Cannot create receiver deposit endpoint to self.", await response.BareStringAsync());
+    }
+
+    [Fact]
+    public async Task Each_wallet_endpoint_call_derives_a_new_key()
+    {
+        var uri = $"wallet-api/wallets/{WalletIdOf(TraderOrganizationId)}/endpoints?{Org(TraderOrganizationId)}";
+        using var first = await _ett.PostAsync(uri, null);
+        using var second = await _ett.PostAsync(uri, null);
+
+        var firstReference = JsonNode.Parse(await first.Content.ReadAsStringAsync())!["walletReference"]!;
+        var secondReference = JsonNode.Parse(await second.Content.ReadAsStringAsync())!["walletReference"]!;
+        Assert.NotEqual(firstReference["publicKey"]!.GetValue<string>(), secondReference["publicKey"]!.GetValue<string>());
+        Assert.EndsWith("/sandbox/ett/wallet-api/v1/slices", firstReference["endpoint"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Request_status_of_another_organizations_request_is_404()
+    {
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+        using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, 1000);
+        var requestId = await accepted.RequestIdAsync("transferRequestId");
+
+        using var response = await _ett.GetAsync($"wallet-api/request-status/{requestId}?{Org(TraderOrganizationId)}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Offset_paging_reports_total_ignoring_skip_and_echoes_an_omitted_limit_as_int_max()
+    {
+        var all = await _ett.GetJsonAsync($"wallet-api/certificates?{Org(ProducerOrganizationId)}");
+        var page = await _ett.GetJsonAsync($"wallet-api/certificates?{Org(ProducerOrganizationId)}&skip=3&limit=2");
+
+        Assert.Equal(int.MaxValue, all["metadata"]!["limit"]!.GetValue<int>());
+        Assert.Equal(all["metadata"]!["total"]!.GetValue<int>(), page["metadata"]!["total"]!.GetValue<int>());
+        Assert.Equal((2, 3, 2), (page["metadata"]!["count"]!.GetValue<int>(), page["metadata"]!["offset"]!.GetValue<int>(), page["metadata"]!["limit"]!.GetValue<int>()));
+        Assert.Equal(all["result"]![3]!.ToJsonString(), page["result"]![0]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Certificate_cursor_is_strictly_after_updatedSince_and_echoes_it()
+    {
+        var seededAt = _sandbox.Time.GetUtcNow().ToUnixTimeSeconds();
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+        _sandbox.FakeTime!.Advance(TimeSpan.FromSeconds(10));
+        using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, 1000);
+        await accepted.RequestIdAsync("transferRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        var changed = await _ett.GetJsonAsync($"wallet-api/certificates/cursor?{Org(ProducerOrganizationId)}&updatedSince={seededAt}");
+
+        var only = Assert.Single(changed["result"]!.AsArray())!;
+        Assert.Equal(certificate["federatedStreamId"]!.ToJsonString(), only["federatedStreamId"]!.ToJsonString());
+        Assert.Equal(seededAt, changed["metadata"]!["updatedAt"]!.GetValue<long>());
+        Assert.True(changed["metadata"]!["total"]!.GetValue<int>() > 1);
+    }
+
+    [Fact]
+    public void Seed_has_hourly_certificates_for_three_days_in_both_bidding_zones()
+    {
+        var certificates = _sandbox.State.CertificatesOf(ConsumerOrganizationId).Where(c => c.Type == SandboxCertificateType.Consumption).ToList();
+
+        Assert.Equal(2 * 72, certificates.Count);
+        Assert.Equal(["DK1", "DK2"], certificates.Select(c => c.GridArea).Distinct().Order());
+        Assert.All(certificates, c => Assert.Equal(3600, c.End - c.Start));
+        Assert.All(certificates, c => Assert.InRange(c.AvailableWh, 50_000, 500_000));
+        Assert.All(certificates, c => Assert.Equal(c.Attributes["assetId"], c.GridArea == "DK1" ? ConsumerDk1Gsrn : ConsumerDk2Gsrn));
+    }
+
+    [Fact]
+    public async Task Reset_restores_the_seed()
+    {
+        var before = _sandbox.State.AvailableWh(ProducerOrganizationId, SandboxCertificateType.Production);
+        var receiverId = await _ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await _ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+        using var accepted = await _ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, 1000);
+        await accepted.RequestIdAsync("transferRequestId");
+        await _sandbox.State.WhenIdleAsync();
+
+        _sandbox.State.Reset();
+
+        Assert.Equal(before, _sandbox.State.AvailableWh(ProducerOrganizationId, SandboxCertificateType.Production));
+    }
+
+    /// <summary>A bought production certificate and a consumption certificate in the consumer's wallet.</summary>
+    private async Task<(JsonNode Production, JsonNode Consumption)> MatchingPairAsync(bool sameHour, bool sameArea)
+    {
+        var production = (await _ett.AvailableCertificatesAsync(ConsumerOrganizationId, "production"))[1]!;
+        var start = production["start"]!.GetValue<long>();
+        var area = production["gridArea"]!.GetValue<string>();
+        var consumption = (await _ett.AvailableCertificatesAsync(ConsumerOrganizationId, "consumption")).First(c =>
+            (c!["start"]!.GetValue<long>() == start) == sameHour && (c["gridArea"]!.GetValue<string>() == area) == sameArea)!;
+        return (production, consumption);
+    }
+}
