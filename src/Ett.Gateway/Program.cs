@@ -1,7 +1,11 @@
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
+using Ett.Gateway.Features.Claims;
+using Ett.Gateway.Features.Partners;
+using Ett.Gateway.Features.Transfers;
 using Ett.Gateway.Health;
 using Ett.Gateway.OpenApi;
+using Ett.Gateway.Operations;
 using Ett.Gateway.Passthrough;
 using Ett.Gateway.Sandbox;
 using Ett.Gateway.Upstream;
@@ -14,6 +18,10 @@ builder.Services.AddGatewayErrors();
 builder.Services.AddRequestValidation();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
+builder.Services.AddOperations(builder.Configuration);
+builder.Services.AddPartners();
+builder.Services.AddTransfers();
+builder.Services.AddClaims();
 builder.Services.AddPassthrough();
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
@@ -28,6 +36,10 @@ app.UseAuthorization();
 
 app.MapGatewayHealth();
 app.MapSandbox();
+app.MapOperations();
+app.MapPartners();
+app.MapTransfers();
+app.MapClaims();
 app.MapPassthrough();
 
 app.Run();

@@ -25,11 +25,11 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
     /// a retry that spells the same JSON differently still matches.
     /// </summary>
     public async Task<Results<IdempotentResponse, ProblemHttpResult>> ExecuteAsync<TRequest>(
-        HttpContext http, TRequest request, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work)
+        HttpContext http, string? idempotencyKey, TRequest request, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work)
     {
-        if (KeyProblem(http.Request.Headers[HeaderName]) is { } invalid)
+        if (KeyProblem(idempotencyKey) is { } invalid)
             return TypedResults.Problem(invalid, statusCode: StatusCodes.Status400BadRequest, title: "Idempotency-Key required", type: ProblemTypes.IdempotencyKeyRequired);
-        var key = Unquote(http.Request.Headers[HeaderName].ToString());
+        var key = Unquote(idempotencyKey!);
         if (Caller.IdOf(http.User) is not { } callerId)
             return TypedResults.Problem("The caller token names no client (azp, appid, client_id or sub) to scope idempotency keys to.",
                 statusCode: StatusCodes.Status403Forbidden, title: "Caller not identifiable", type: ProblemTypes.Forbidden);
@@ -93,11 +93,10 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
     }
 
     /// <summary>Why the header is unusable, or null. The draft sends an sf-string (quoted); a bare token is accepted too.</summary>
-    internal static string? KeyProblem(Microsoft.Extensions.Primitives.StringValues header)
+    internal static string? KeyProblem(string? header)
     {
-        if (header.Count == 0 || string.IsNullOrWhiteSpace(header.ToString())) return $"The {HeaderName} header is required on this request.";
-        if (header.Count > 1) return $"Send exactly one {HeaderName} header.";
-        var key = Unquote(header.ToString());
+        if (string.IsNullOrWhiteSpace(header)) return $"The {HeaderName} header is required on this request.";
+        var key = Unquote(header);
         if (key.Length is 0 or > MaxKeyLength) return $"The {HeaderName} must be 1 to {MaxKeyLength} characters.";
         if (key.Any(c => c is < '\u0021' or > '\u007e')) return $"The {HeaderName} may hold only visible ASCII characters.";
         return null;

@@ -17,6 +17,7 @@ public static class OperationsExtensions
         services.AddSingleton<IEttLegSender, EttLegSender>();
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<LegReconciler>();
+        services.AddSingleton<AvailableCertificates>();
         services.AddSingleton<OperationsWorker>();
         services.AddHostedService(provider => provider.GetRequiredService<OperationsWorker>());
         return services;

@@ -72,6 +72,11 @@ public sealed class EttClient(IHttpClientFactory httpClients)
             Param("type", query.Type) + Param("start", query.Start) + Param("end", query.End) + Param("limit", query.Limit) +
             Param("skip", query.Skip) + Param("sortBy", query.SortBy) + Param("sort", query.Sort), ct);
 
+    /// <summary>One certificate with its available quantity; 404 (as a ProblemDetails) when the wallet holds none of it.</summary>
+    public Task<EttCertificate> GetCertificateAsync(Guid organizationId, EttFederatedStreamId certificate, CancellationToken ct) =>
+        GetAsync<EttCertificate>(
+            $"wallet-api/certificates/{Uri.EscapeDataString(certificate.Registry)}/{certificate.StreamId}?organizationId={organizationId}", ct);
+
     public Task<EttPage<EttAggregate>> GetAggregateCertificatesAsync(Guid organizationId, string? type, CancellationToken ct) =>
         GetAsync<EttPage<EttAggregate>>(
             $"wallet-api/aggregate-certificates?organizationId={organizationId}&timeAggregate=Total&timeZone=UTC" + Param("type", type), ct);

@@ -1,0 +1,112 @@
+using Ett.Gateway.Callers;
+using Ett.Gateway.Errors;
+using Ett.Gateway.OpenApi;
+using Ett.Gateway.Upstream;
+using Ett.Gateway.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ett.Gateway.Features.Partners;
+
+public static class PartnersExtensions
+{
+    /// <summary>The partner registry and its store (the operations store's database).</summary>
+    public static IServiceCollection AddPartners(this IServiceCollection services)
+    {
+        services.AddSingleton<PartnerStore>();
+        services.AddSingleton<PartnerRegistry>();
+        return services;
+    }
+
+    /// <summary><c>/organizations/{organizationId}/partners</c>: register, list, read and forget transfer receivers.</summary>
+    public static IEndpointRouteBuilder MapPartners(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/organizations/{organizationId:guid}/partners")
+            .WithTags("Partners")
+            .WithRequestValidation()
+            .ProducesUpstreamProblems();
+
+        group.MapPost("", RegisterAsync)
+            .RequireAuthorization(CallerPolicies.Write)
+            .WithName("RegisterPartner")
+            .WithSummary("Register a transfer partner")
+            .WithDescription("With `partnerOrganizationId` (an organization that consented to the gateway's ETT client) the gateway makes three ETT calls: " +
+                "GET the partner's wallet, POST a wallet endpoint on it, and POST that reference as an external endpoint of this organization. " +
+                "With `walletReference` (issued by an external partner's wallet) it makes one: POST external-endpoints. " +
+                "The receiver id is stored, so transfers to the partner make no further registration calls. " +
+                "An organization already registered as a partner answers 409 with its `partnerId`.")
+            .Produces<PartnerView>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapGet("", ListAsync)
+            .RequireAuthorization(CallerPolicies.Read)
+            .WithName("ListPartners")
+            .WithSummary("List transfer partners")
+            .WithDescription("Every partner registered for the organization, oldest first. Served from the gateway's store; no ETT call.")
+            .Produces<PartnerList>();
+
+        group.MapGet("/{partnerId:guid}", GetAsync)
+            .RequireAuthorization(CallerPolicies.Read)
+            .WithName("GetPartner")
+            .WithSummary("Get a transfer partner")
+            .WithDescription("One registered partner with its ETT receiver id. Served from the gateway's store; no ETT call.")
+            .Produces<PartnerView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapDelete("/{partnerId:guid}", DeleteAsync)
+            .RequireAuthorization(CallerPolicies.Write)
+            .WithName("DeletePartner")
+            .WithSummary("Forget a transfer partner")
+            .WithDescription("Removes the partner from the gateway. ETT has no way to delete an external endpoint, so the receiver stays known to ETT; " +
+                "transfers already made are unaffected.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return endpoints;
+    }
+
+    private static async Task<Results<Created<PartnerView>, ProblemHttpResult>> RegisterAsync(
+        Guid organizationId, PartnerRegistration registration, PartnerRegistry registry, CancellationToken cancellationToken)
+    {
+        Partner partner;
+        if (registration.PartnerOrganizationId is { } partnerOrganizationId)
+        {
+            if (partnerOrganizationId == organizationId)
+                // ETT refuses an external endpoint to the caller's own wallet ("Cannot create receiver deposit endpoint to self.").
+                return TypedResults.Problem("An organization cannot be its own transfer partner.", statusCode: StatusCodes.Status422UnprocessableEntity,
+                    title: "Partner is the organization itself", type: ProblemTypes.Validation);
+            var (registered, created) = await registry.RegisterOrganizationAsync(organizationId, partnerOrganizationId, registration.Name!, cancellationToken);
+            if (!created) return AlreadyRegistered(registered);
+            partner = registered;
+        }
+        else
+        {
+            var reference = registration.WalletReference!;
+            partner = await registry.RegisterReferenceAsync(organizationId, registration.Name!,
+                new EttWalletReference(reference.Version, reference.Endpoint!, reference.PublicKey!), cancellationToken);
+        }
+        return TypedResults.Created($"/organizations/{organizationId}/partners/{partner.PartnerId}", PartnerView.From(partner));
+    }
+
+    private static ProblemHttpResult AlreadyRegistered(Partner partner) =>
+        TypedResults.Problem($"Organization {partner.PartnerOrganizationId} is already registered as partner {partner.PartnerId}.",
+            statusCode: StatusCodes.Status409Conflict, title: "Partner already registered", type: ProblemTypes.Conflict,
+            extensions: new Dictionary<string, object?> { ["partnerId"] = partner.PartnerId });
+
+    private static async Task<Ok<PartnerList>> ListAsync(Guid organizationId, PartnerStore partners, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new PartnerList([.. (await partners.ListAsync(organizationId, cancellationToken)).Select(PartnerView.From)]));
+
+    private static async Task<Results<Ok<PartnerView>, ProblemHttpResult>> GetAsync(
+        Guid organizationId, Guid partnerId, PartnerStore partners, CancellationToken cancellationToken) =>
+        await partners.GetAsync(organizationId, partnerId, cancellationToken) is { } partner
+            ? TypedResults.Ok(PartnerView.From(partner))
+            : NotFound(partnerId);
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid organizationId, Guid partnerId, PartnerStore partners, CancellationToken cancellationToken) =>
+        await partners.DeleteAsync(organizationId, partnerId, cancellationToken) ? TypedResults.NoContent() : NotFound(partnerId);
+
+    internal static ProblemHttpResult NotFound(Guid partnerId) =>
+        TypedResults.Problem($"No partner {partnerId} in this organization.", statusCode: StatusCodes.Status404NotFound,
+            title: "Partner not found", type: ProblemTypes.NotFound);
+}

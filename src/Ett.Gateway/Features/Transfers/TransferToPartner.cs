@@ -1,0 +1,75 @@
+using Ett.Gateway.Errors;
+using Ett.Gateway.Features.Partners;
+using Ett.Gateway.Operations;
+using Ett.Gateway.Operations.Store;
+
+namespace Ett.Gateway.Features.Transfers;
+
+/// <summary>
+/// "Send N Wh to partner X" as one operation: the partner's receiver id from the registry, the organization's
+/// available production certificates oldest first, and one ETT transfer per certificate needed (ETT slices the last).
+/// </summary>
+internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCertificates certificates, OperationRunner runner)
+{
+    public async Task<IdempotentOutcome> RunAsync(Guid organizationId, TransferRequest request, IdempotentAttempt attempt, CancellationToken cancellationToken)
+    {
+        if (attempt.ResumableOperationId is { } unfinished) return new IdempotentOutcome.Accepted(await runner.ResumeAsync(unfinished, attempt));
+
+        Partner partner;
+        if (request.PartnerId is { } partnerId)
+        {
+            if (await partners.FindAsync(organizationId, partnerId, cancellationToken) is not { } found)
+                return new IdempotentOutcome.Rejected(PartnersExtensions.NotFound(partnerId));
+            partner = found;
+        }
+        else
+        {
+            var partnerOrganizationId = request.PartnerOrganizationId!.Value;
+            if (partnerOrganizationId == organizationId)
+                return new IdempotentOutcome.Rejected(TypedResults.Problem("An organization cannot transfer to itself.",
+                    statusCode: StatusCodes.Status422UnprocessableEntity, title: "Partner is the organization itself", type: ProblemTypes.Validation));
+            (partner, _) = await partners.RegisterOrganizationAsync(organizationId, partnerOrganizationId, $"Organization {partnerOrganizationId}", cancellationToken);
+        }
+
+        var candidates = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken);
+        if (request.CertificateIds is { } wanted)
+        {
+            var ids = wanted.Select(id => id.ToRef()).ToHashSet();
+            candidates = [.. candidates.Where(c => ids.Contains(c.Ref))];
+        }
+
+        var availableWh = candidates.Sum(c => c.AvailableWh);
+        if (availableWh < request.QuantityWh) return new IdempotentOutcome.Rejected(Insufficient(request.QuantityWh, availableWh));
+
+        var hashedAttributes = (request.HashedAttributes ?? HashedAttributes.None).ForEtt();
+        var legs = new List<PlannedLeg>();
+        var remaining = request.QuantityWh;
+        foreach (var certificate in candidates.TakeWhile(_ => remaining > 0))
+        {
+            var quantity = Math.Min(certificate.AvailableWh, remaining);
+            legs.Add(new PlannedLeg { ProductionCertificate = certificate.Ref, ReceiverId = partner.ReceiverId, QuantityWh = quantity, HashedAttributes = hashedAttributes });
+            remaining -= quantity;
+        }
+
+        var operation = await runner.StartAsync(new NewOperation
+        {
+            OrganizationId = organizationId,
+            CallerId = attempt.CallerId,
+            Kind = OperationKind.Transfer,
+            RequestedWh = request.QuantityWh,
+            RequestJson = attempt.RequestJson,
+            Legs = legs,
+        }, attempt);
+        return operation is null ? new IdempotentOutcome.Rejected(LeaseLost()) : new IdempotentOutcome.Accepted(operation);
+    }
+
+    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Insufficient(long requestedWh, long availableWh) =>
+        TypedResults.Problem($"{requestedWh} Wh requested, {availableWh} Wh available.", statusCode: StatusCodes.Status422UnprocessableEntity,
+            title: "Not enough available quantity", type: ProblemTypes.InsufficientQuantity,
+            extensions: new Dictionary<string, object?> { ["requestedWh"] = requestedWh, ["availableWh"] = availableWh });
+
+    /// <summary>Another attempt took the key over while this one planned: it carries on.</summary>
+    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult LeaseLost() =>
+        TypedResults.Problem("Another request with this Idempotency-Key took over.", statusCode: StatusCodes.Status409Conflict,
+            title: "Request in flight", type: ProblemTypes.IdempotencyKeyInFlight);
+}

@@ -1,0 +1,44 @@
+using Ett.Gateway.Callers;
+using Ett.Gateway.OpenApi;
+using Ett.Gateway.Operations;
+using Ett.Gateway.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ett.Gateway.Features.Transfers;
+
+public static class TransfersExtensions
+{
+    public static IServiceCollection AddTransfers(this IServiceCollection services) => services.AddSingleton<TransferToPartner>();
+
+    /// <summary><c>POST /organizations/{organizationId}/transfers</c>: transfer to a partner as one idempotent operation.</summary>
+    public static IEndpointRouteBuilder MapTransfers(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGroup("/organizations/{organizationId:guid}/transfers")
+            .WithTags("Transfers")
+            .WithRequestValidation()
+            .ProducesUpstreamProblems()
+            .MapPost("", TransferAsync)
+            .RequireAuthorization(CallerPolicies.Write)
+            .WithName("TransferToPartner")
+            .WithSummary("Transfer energy to a partner")
+            .WithDescription("Selects the organization's available production certificates oldest first (optionally within `from`/`to`, one `gridArea` " +
+                "or the given `certificateIds`) and sends one ETT transfer per certificate needed; ETT slices the last. " +
+                "`hashedAttributes` is \"none\" (default), \"all\" or a list of names; the gateway sends ETT's exact, case-sensitive names. " +
+                "Answers 202 with the operation and `Location: /operations/{operationId}`. " +
+                "Requires `Idempotency-Key` (1 to 255 visible ASCII characters): a retry with the same key and body gets the same response, byte for byte, " +
+                "and never transfers twice; keys are kept at least 24 hours (`Operations:IdempotencyRetention`). " +
+                "Not enough available quantity answers 422 with `availableWh`, and nothing is sent to ETT.")
+            .Produces<OperationView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return endpoints;
+    }
+
+    private static Task<Results<IdempotentResponse, ProblemHttpResult>> TransferAsync(
+        Guid organizationId, TransferRequest request, [FromHeader(Name = IdempotentRequests.HeaderName)] string? idempotencyKey,
+        HttpContext http, IdempotentRequests idempotency, TransferToPartner transfers) =>
+        idempotency.ExecuteAsync(http, idempotencyKey, request, (attempt, cancellationToken) => transfers.RunAsync(organizationId, request, attempt, cancellationToken));
+}
