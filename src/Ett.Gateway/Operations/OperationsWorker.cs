@@ -42,7 +42,8 @@ internal sealed class OperationsWorker(
         {
             var settings = options.Value;
             var now = time.GetUtcNow();
-            await PollAsync(now - settings.WorkerInterval, settings.WorkerBatchSize, cancellationToken);
+            // Every submitted leg is due once per iteration; the batch bounds ETT calls, least recently checked first.
+            await PollAsync(now, settings.WorkerBatchSize, cancellationToken);
             foreach (var leg in await journal.ListLegsToReconcileAsync(now - settings.ReconcileAfter, settings.WorkerBatchSize, cancellationToken))
             {
                 await Isolated(leg, async () =>

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ett.Gateway.Tests.Operations;
+using Ett.Sandbox;
+using static Ett.Gateway.Tests.Operations.OperationsSandbox;
+
+namespace Ett.Gateway.Tests.Features.Transfers;
+
+public sealed class TransferToPartnerTests : IAsyncLifetime
+{
+    private OperationsSandbox env = null!;
+    private HttpClient caller = null!;
+
+    private static readonly string Transfers = $"/organizations/{Producer}/transfers";
+
+    public async Task InitializeAsync()
+    {
+        env = await OperationsSandbox.StartAsync();
+        env.StartGateway();
+        caller = await env.CallerAsync();
+    }
+
+    public async Task DisposeAsync() => await env.DisposeAsync();
+
+    /// <summary>A quantity that needs exactly the three oldest DK1 production certificates: all of two and 1 Wh of the third.</summary>
+    private long ThreeCertificates() => env.AvailableProduction(Producer, "DK1").Take(2).Sum(c => c.AvailableWh) + 1;
+
+    private Task<HttpResponseMessage> TransferAsync(object body, string? key = "key-1") => caller.SendAsync(Post(Transfers, body, key));
+
+    [Fact]
+    public async Task Transfer_needing_three_certificates_arrives_whole_at_the_partner()
+    {
+        var quantity = ThreeCertificates();
+        var oldest = env.AvailableProduction(Producer, "DK1").Take(3).ToList();
+        var senderBefore = env.Ett.AvailableWh(Producer, SandboxCertificateType.Production);
+        var receiverBefore = env.Ett.AvailableWh(Trader, SandboxCertificateType.Production);
+
+        var response = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = quantity, gridArea = "DK1" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var operation = await JsonOf(response);
+        var operationId = operation.GetProperty("operationId").GetGuid();
+        Assert.Equal($"/operations/{operationId}", response.Headers.Location?.OriginalString);
+        Assert.Equal(quantity, operation.GetProperty("requestedWh").GetInt64());
+        var posts = env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement).ToList();
+        Assert.Equal(oldest.Select(c => c.StreamId), posts.Select(p => p.GetProperty("certificateId").GetProperty("streamId").GetGuid()));
+        Assert.Equal([oldest[0].AvailableWh, oldest[1].AvailableWh, 1], posts.Select(p => p.GetProperty("quantity").GetInt64()));
+
+        await env.SettleAsync();
+
+        Assert.Equal(senderBefore - quantity, env.Ett.AvailableWh(Producer, SandboxCertificateType.Production));
+        Assert.Equal(receiverBefore + quantity, env.Ett.AvailableWh(Trader, SandboxCertificateType.Production));
+        var settled = await env.GetOperationAsync(caller, operationId);
+        Assert.Equal("completed", settled.GetProperty("status").GetString());
+        Assert.Equal(quantity, settled.GetProperty("completedWh").GetInt64());
+        Assert.All(settled.GetProperty("legs").EnumerateArray(), leg =>
+        {
+            Assert.Equal("completed", leg.GetProperty("status").GetString());
+            Assert.NotEqual(JsonValueKind.Null, leg.GetProperty("ettRequestId").ValueKind);
+        });
+    }
+
+    [Theory]
+    [InlineData("all", true)]
+    [InlineData("none", false)]
+    public async Task Hashed_attributes_reach_the_receiver_only_when_shared(string hashedAttributes, bool visible)
+    {
+        var certificate = env.AvailableProduction(Producer, "DK1")[0];
+
+        var response = await TransferAsync(new
+        {
+            partnerOrganizationId = Trader, quantityWh = 1000, hashedAttributes,
+            certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await env.SettleAsync();
+
+        var received = Assert.Single(env.Ett.CertificatesOf(Trader), c => c.StreamId == certificate.StreamId);
+        Assert.Equal(1000, received.AvailableWh);
+        Assert.Equal(visible, received.Attributes.ContainsKey("energyTag_ProductionDeviceUniqueIdentification"));
+        Assert.Equal(visible, received.Attributes.ContainsKey("energyTag_ProductionDeviceCapacity"));
+    }
+
+    [Fact]
+    public async Task Listed_hashed_attributes_are_sent_with_etts_exact_spelling()
+    {
+        var response = await TransferAsync(new
+        {
+            partnerOrganizationId = Trader, quantityWh = 1000, hashedAttributes = new[] { "ENERGYTAG_PRODUCTIONDEVICELOCATION" },
+        });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var post = JsonDocument.Parse(Assert.Single(env.EttPosts("transfers")).Body!).RootElement;
+        Assert.Equal(["energyTag_ProductionDeviceLocation"], post.GetProperty("hashedAttributes").EnumerateArray().Select(a => a.GetString()));
+    }
+
+    [Fact]
+    public async Task Unknown_hashed_attribute_is_rejected_before_anything_is_sent()
+    {
+        var response = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = 1000, hashedAttributes = new[] { "AssetId" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("hashedAttributes", (await JsonOf(response)).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.Empty(env.EttPosts("transfers"));
+    }
+
+    [Fact]
+    public async Task Insufficient_quantity_is_422_with_the_available_amount_and_no_ett_transfer()
+    {
+        var available = env.AvailableProduction(Producer, "DK2").Sum(c => c.AvailableWh);
+
+        var response = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = available + 1, gridArea = "DK2" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var problem = await JsonOf(response);
+        Assert.Equal("https://ett-gateway/problems/insufficient-quantity", problem.GetProperty("type").GetString());
+        Assert.Equal(available, problem.GetProperty("availableWh").GetInt64());
+        Assert.Empty(env.EttPosts("transfers"));
+    }
+
+    [Fact]
+    public async Task Registered_partner_costs_no_further_ett_call_on_transfer()
+    {
+        var registered = await caller.PostAsJsonAsync($"/organizations/{Producer}/partners", new { name = "Trader", partnerOrganizationId = Trader });
+        var partnerId = (await JsonOf(registered)).GetProperty("partnerId").GetGuid();
+        env.Ett.ClearRequests();
+
+        var response = await TransferAsync(new { partnerId, quantityWh = 1000 });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.DoesNotContain(env.Ett.Requests, r => r.Path.Contains("endpoints", StringComparison.Ordinal) || r.Path.EndsWith("/wallets", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Unknown_partner_is_404_and_the_key_stays_usable()
+    {
+        var missing = await TransferAsync(new { partnerId = Guid.NewGuid(), quantityWh = 1000 });
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        var retried = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = 1000 });
+
+        Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+    }
+}
