@@ -1,0 +1,59 @@
+using System.Net;
+using Ett.Gateway.Tests.Operations.Store;
+using Npgsql;
+using static Ett.Gateway.Tests.Operations.OperationsSandbox;
+
+namespace Ett.Gateway.Tests.Operations;
+
+/// <summary>Several gateway instances behind a load balancer share one PostgreSQL store.</summary>
+[RequiresPostgres]
+public sealed class SharedPostgresStoreTests : IAsyncLifetime
+{
+    private readonly string schema = $"gateway_test_{Guid.NewGuid():N}";
+    private OperationsSandbox? env;
+
+    public async Task InitializeAsync()
+    {
+        if (RequiresPostgresAttribute.ConnectionString is not { } admin) return;
+        await ExecuteAsync(admin, $"CREATE SCHEMA {schema}");
+        env = await OperationsSandbox.StartAsync(new Dictionary<string, string?>
+        {
+            ["Operations:Store"] = "Postgres",
+            ["ConnectionStrings:Operations"] = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema, MaxPoolSize = 20 }.ConnectionString,
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (env is not null) await env.DisposeAsync();
+        if (RequiresPostgresAttribute.ConnectionString is { } admin) await ExecuteAsync(admin, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [StoreFact]
+    public async Task Two_instances_racing_one_key_cause_one_set_of_ett_transfers()
+    {
+        var sandbox = env ?? throw new InvalidOperationException($"{RequiresPostgresAttribute.Variable} is not set.");
+        var first = await sandbox.CallerAsync(sandbox.StartGateway());
+        var second = await sandbox.CallerAsync(sandbox.StartGateway());
+        var body = new { partnerOrganizationId = Trader, quantityWh = sandbox.AvailableProduction(Producer, "DK1")[0].AvailableWh + 1, gridArea = "DK1" };
+        var path = $"/organizations/{Producer}/transfers";
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20)
+            .Select(i => (i % 2 == 0 ? first : second).SendAsync(Post(path, body, "shared-key"))));
+
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.Conflict }));
+        Assert.Single((await Task.WhenAll(responses.Where(r => r.StatusCode == HttpStatusCode.Accepted).Select(r => r.Content.ReadAsStringAsync()))).Distinct());
+        Assert.Equal(2, sandbox.EttPosts("transfers").Count);
+        var replay = await second.SendAsync(Post(path, body, "shared-key"));
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        Assert.Equal(2, sandbox.EttPosts("transfers").Count);
+    }
+}
