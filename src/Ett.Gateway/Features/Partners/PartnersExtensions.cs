@@ -22,11 +22,12 @@ public static class PartnersExtensions
     {
         var group = endpoints.MapGroup("/organizations/{organizationId:guid}/partners")
             .WithTags("Partners")
-            .WithRequestValidation()
-            .ProducesUpstreamProblems();
+            .WithRequestValidation();
 
+        // Only registration calls ETT; the other endpoints read and write the gateway's own store.
         group.MapPost("", RegisterAsync)
             .RequireAuthorization(CallerPolicies.Write)
+            .ProducesUpstreamProblems()
             .WithName("RegisterPartner")
             .WithSummary("Register a transfer partner")
             .WithDescription("With `partnerOrganizationId` (an organization that consented to the gateway's ETT client) the gateway makes three ETT calls: " +

@@ -82,3 +82,26 @@ internal sealed class HashedAttributesConverter : JsonConverter<HashedAttributes
         }
     }
 }
+
+/// <summary>Describes the converter's shape in OpenAPI: "none", "all" or a list of ETT's names.</summary>
+internal static class HashedAttributesSchema
+{
+    public static Task Transform(Microsoft.OpenApi.OpenApiSchema schema, Microsoft.AspNetCore.OpenApi.OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Type != typeof(HashedAttributes)) return Task.CompletedTask;
+        schema.OneOf =
+        [
+            new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Enum = ["none", "all"] },
+            new Microsoft.OpenApi.OpenApiSchema
+            {
+                Type = Microsoft.OpenApi.JsonSchemaType.Array,
+                Items = new Microsoft.OpenApi.OpenApiSchema
+                {
+                    Type = Microsoft.OpenApi.JsonSchemaType.String,
+                    Enum = [.. HashedAttributes.Production.Select(name => (System.Text.Json.Nodes.JsonNode)name)],
+                },
+            },
+        ];
+        return Task.CompletedTask;
+    }
+}

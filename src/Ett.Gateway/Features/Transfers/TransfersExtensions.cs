@@ -9,7 +9,13 @@ namespace Ett.Gateway.Features.Transfers;
 
 public static class TransfersExtensions
 {
-    public static IServiceCollection AddTransfers(this IServiceCollection services) => services.AddSingleton<TransferToPartner>();
+    public static IServiceCollection AddTransfers(this IServiceCollection services)
+    {
+        services.AddSingleton<TransferToPartner>();
+        services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>(OpenApiExtensions.GatewayDocument,
+            options => options.AddSchemaTransformer(HashedAttributesSchema.Transform));
+        return services;
+    }
 
     /// <summary><c>POST /organizations/{organizationId}/transfers</c>: transfer to a partner as one idempotent operation.</summary>
     public static IEndpointRouteBuilder MapTransfers(this IEndpointRouteBuilder endpoints)
