@@ -52,8 +52,8 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
                     statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused", type: ProblemTypes.IdempotencyKeyReused);
             case IdempotencyBegin.Started started:
                 return await RunAsync(new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body)), work, cancellationToken);
-            default:
-                throw new InvalidOperationException($"Unexpected idempotency outcome {nameof(IdempotencyBegin)}.");
+            case var other:
+                throw new InvalidOperationException($"Unexpected idempotency outcome {other.GetType().Name}.");
         }
     }
 

@@ -1,4 +1,3 @@
-using Ett.Gateway.Errors;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -52,7 +51,8 @@ internal sealed class OperationsWorker(
                         await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken);
                 });
             }
-            // A planned leg older than a lease has no live attempt sending it (the attempt renews before each leg).
+            // A planned leg untouched for a lease is most likely abandoned (a live attempt renews before each leg); were
+            // its attempt merely slow, RecordIntent still lets only one of them send it.
             foreach (var leg in await journal.ListLegsToResumeAsync(time.GetUtcNow() - settings.LeaseDuration, settings.WorkerBatchSize, cancellationToken))
             {
                 await Isolated(leg, () => runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken));
@@ -90,7 +90,7 @@ internal sealed class OperationsWorker(
         {
             await work();
         }
-        catch (Exception exception) when (exception is GatewayProblemException or HttpRequestException or TaskCanceledException)
+        catch (Exception exception) when (exception is not OperationCanceledException || exception is TaskCanceledException { CancellationToken.IsCancellationRequested: false })
         {
             logger.LogWarning("Operations worker skipped leg {LegId} this time ({Error})", leg.Leg.Id, exception.GetType().Name);
             if (leg.Leg.Status == LegStatus.Submitted) await journal.RecordStillPendingAsync(leg.Leg.Id, CancellationToken.None);

@@ -21,7 +21,8 @@ internal interface IIdempotencyStore
 
     /// <summary>
     /// Forgets the key so that a retry starts afresh. Only for failures before anything was sent to ETT; once an
-    /// ETT request may have been sent, complete the key with the error response instead.
+    /// ETT request may have been sent, complete the key with the error response instead. False when the lease was
+    /// lost or an operation is attached to the key (such a key is kept so that a retry resumes the operation).
     /// </summary>
     Task<bool> ReleaseAsync(IdempotencyLease lease, CancellationToken cancellationToken);
 

@@ -123,7 +123,8 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     {
         await using var connection = await OpenAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null,
-            "DELETE FROM idempotency_keys WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token",
+            // Never a key that owns an operation: a retry must resume it, not start a second one.
+            "DELETE FROM idempotency_keys WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token AND operation_id IS NULL",
             LeaseParameters(lease), cancellationToken) == 1;
     }
 

@@ -408,6 +408,16 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Release_never_forgets_a_key_that_owns_an_operation()
+    {
+        var started = await StartAsync(store);
+        await store.CreateOperationAsync(Transfer(null, 1000), started.Lease, CancellationToken.None);
+
+        Assert.False(await store.ReleaseAsync(started.Lease, CancellationToken.None));
+        Assert.IsType<IdempotencyBegin.InFlight>(await store.TryBeginAsync("app-a", "key-1", FiveMegawattHours, Lease, CancellationToken.None));
+    }
+
+    [StoreFact]
     public async Task Planned_legs_left_behind_are_listed_for_resumption_once_the_cutoff_passes()
     {
         var operation = await CreateTransferAsync(1000, 500);
