@@ -23,6 +23,17 @@ public static class OperationsExtensions
         return services;
     }
 
+    /// <summary>
+    /// Documents what an operation-starting POST answers: 202 with the operation, 400 (validation or Idempotency-Key),
+    /// 404, 409 (key in flight) and 422 (key reused, or not enough to do).
+    /// </summary>
+    internal static RouteHandlerBuilder ProducesOperation(this RouteHandlerBuilder endpoint) =>
+        endpoint.Produces<OperationView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
     /// <summary><c>GET /operations/{operationId}</c> and <c>GET /organizations/{organizationId}/operations</c>.</summary>
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder endpoints)
     {

@@ -27,11 +27,7 @@ public static class ClaimsExtensions
                 "and grid area (ETT's registry fails any other pair), oldest first, each claim for the smaller of the two remainders. " +
                 "Answers 202 with the operation and `Location: /operations/{operationId}`. Requires `Idempotency-Key`, as transfers do. " +
                 "A pair that cannot be claimed, or a period with nothing to pair, answers 422 and nothing is sent to ETT.")
-            .Produces<OperationView>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesOperation();
         return endpoints;
     }
 

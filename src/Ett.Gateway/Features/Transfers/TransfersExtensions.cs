@@ -35,11 +35,7 @@ public static class TransfersExtensions
                 "Requires `Idempotency-Key` (1 to 255 visible ASCII characters): a retry with the same key and body gets the same response, byte for byte, " +
                 "and never transfers twice; keys are kept at least 24 hours (`Operations:IdempotencyRetention`). " +
                 "Not enough available quantity answers 422 with `availableWh`, and nothing is sent to ETT.")
-            .Produces<OperationView>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesOperation();
         return endpoints;
     }
 
