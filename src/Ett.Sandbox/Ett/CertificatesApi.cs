@@ -35,50 +35,29 @@ internal static class CertificatesApi
 
     public static void Map(IEndpointRouteBuilder wallet)
     {
-        wallet.MapGet("/certificates", List);
-        wallet.MapGet("/certificates/cursor", Cursor);
+        wallet.MapGet("/certificates", (HttpContext http, SandboxState state) => List(http, state, Paging.Offset));
+        wallet.MapGet("/certificates/cursor", (HttpContext http, SandboxState state) => List(http, state, Paging.Cursor));
         wallet.MapGet("/certificates/{registry}/{streamId}", Get);
         wallet.MapGet("/aggregate-certificates", Aggregate);
     }
 
-    private static IResult List(HttpContext http, SandboxState state)
+    private static IResult List(HttpContext http, SandboxState state, Paging paging)
     {
         var query = new QueryReader(http);
         var (start, end, type) = (query.Long("start"), query.Long("end"), query.Enum<SandboxCertificateType>("type"));
-        var (limit, skip) = (query.Int("limit"), query.Int("skip"));
-        var (sortBy, sort) = (query.Enum<SortBy>("sortBy") ?? SortBy.End, query.Enum<SortOrder>("sort") ?? SortOrder.Asc);
-        if (query.HasErrors)
+        // Only the offset form sorts; the cursor form orders by update time.
+        var (sortBy, sort) = paging == Paging.Offset
+            ? (query.Enum<SortBy>("sortBy") ?? SortBy.End, query.Enum<SortOrder>("sort") ?? SortOrder.Asc)
+            : (SortBy.End, SortOrder.Asc);
+        Func<Holding, long> key = sortBy switch
         {
-            return query.Problem();
-        }
-
-        return WalletApi.WithWallet(http, state, wallet =>
-        {
-            var matching = Available(wallet, start, end, type);
-            Func<Holding, long> key = sortBy switch
-            {
-                SortBy.Quantity => h => h.Available,
-                SortBy.Type => h => (long)h.Certificate.Type,
-                _ => h => h.Certificate.End,
-            };
-            var sorted = sort == SortOrder.Desc ? matching.OrderByDescending(key) : matching.OrderBy(key);
-            return EttResults.Ok(WalletWire.Page(sorted.Select(WalletWire.Certificate).ToList(), skip, limit));
-        });
-    }
-
-    private static IResult Cursor(HttpContext http, SandboxState state)
-    {
-        var query = new QueryReader(http);
-        var (start, end, type) = (query.Long("start"), query.Long("end"), query.Enum<SandboxCertificateType>("type"));
-        var (limit, updatedSince) = (query.Int("limit"), query.Long("updatedSince"));
-        if (query.HasErrors)
-        {
-            return query.Problem();
-        }
-
-        return WalletApi.WithWallet(http, state, wallet =>
-            EttResults.Ok(WalletWire.CursorPage(
-                Available(wallet, start, end, type).Select(h => (WalletWire.Certificate(h), h.UpdatedAt)).ToList(), updatedSince, limit)));
+            SortBy.Quantity => h => h.Available,
+            SortBy.Type => h => (long)h.Certificate.Type,
+            _ => h => h.Certificate.End,
+        };
+        return WalletApi.Paged(http, state, query, paging,
+            wallet => sort == SortOrder.Desc ? Available(wallet, start, end, type).OrderByDescending(key) : Available(wallet, start, end, type).OrderBy(key),
+            WalletWire.Certificate, h => h.UpdatedAt);
     }
 
     private static IResult Get(HttpContext http, SandboxState state, string registry, string streamId) =>
