@@ -1,3 +1,4 @@
+using Ett.Sandbox.Ett;
 using System.Security.Cryptography;
 using Ett.Sandbox.Tokens;
 using Microsoft.AspNetCore.Builder;
@@ -45,7 +46,7 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
                 subject_types_supported = new[] { "public" },
                 id_token_signing_alg_values_supported = new[] { SecurityAlgorithms.RsaSha256 },
                 scopes_supported = new[] { "ett.read", "ett.write" },
-            });
+            }, EttResults.Json);
         });
         idp.MapGet("/jwks", () =>
         {
@@ -64,7 +65,7 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
                         e = Base64UrlEncoder.Encode(parameters.Exponent),
                     },
                 },
-            });
+            }, EttResults.Json);
         });
         idp.MapPost("/connect/token", IssueAsync);
     }
@@ -112,7 +113,7 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
 
         var lifetime = options.Value.CallerTokenLifetime;
         var token = IssueToken(IssuerFor(request), options.Value.IdpAudience, ClaimsOf(client), time.GetUtcNow(), lifetime);
-        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds, scope = client.Scope });
+        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds, scope = client.Scope }, EttResults.Json);
     }
 
     private static Dictionary<string, object> ClaimsOf(DevelopmentClient client) => new()
