@@ -299,6 +299,80 @@ public sealed class SandboxWalletRuleTests : SandboxTestBase
         Assert.Equal(before, Server.State.AvailableWh(ProducerOrganizationId, SandboxCertificateType.Production));
     }
 
+    [Fact]
+    public async Task Concurrent_transfers_never_move_more_than_is_available()
+    {
+        var receiverId = await Ett.CreateReceiverAsync(ProducerOrganizationId, TraderOrganizationId);
+        var certificate = (await Ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
+        var tenth = certificate["quantity"]!.GetValue<long>() / 10;
+
+        // While processing is held every POST passes the synchronous check; the background reservation decides which ones fit.
+        HttpResponseMessage[] responses;
+        Guid[] requestIds;
+        using (Server.State.PauseProcessing())
+        {
+            responses = await Task.WhenAll(Enumerable.Range(0, 15).Select(_ => Ett.TransferAsync(ProducerOrganizationId, certificate, receiverId, tenth)));
+            requestIds = await Task.WhenAll(responses.Select(r => r.RequestIdAsync("transferRequestId")));
+        }
+
+        await Server.State.WhenIdleAsync();
+        var statuses = await Task.WhenAll(requestIds.Select(id => Ett.RequestStatusAsync(ProducerOrganizationId, id)));
+
+        Assert.Equal(10, statuses.Count(s => s == "completed"));
+        Assert.Equal(5, statuses.Count(s => s == "failed"));
+        Assert.Equal(10 * tenth, Server.State.CertificatesOf(TraderOrganizationId).Single(c => c.StreamId == certificate["federatedStreamId"]!["streamId"]!.GetValue<Guid>()).AvailableWh);
+        Array.ForEach(responses, r => r.Dispose());
+    }
+
+    [Fact]
+    public async Task Claims_cursor_returns_claims_updated_after_updatedSince()
+    {
+        var (production, consumption) = await MatchingPairAsync(sameHour: true, sameArea: true);
+        var before = Server.Time.GetUtcNow().ToUnixTimeSeconds();
+        Server.FakeTime!.Advance(TimeSpan.FromSeconds(1));
+        using var accepted = await Ett.ClaimAsync(ConsumerOrganizationId, production, consumption, 1000);
+        await accepted.RequestIdAsync("claimRequestId");
+        await Server.State.WhenIdleAsync();
+
+        var after = await Ett.GetJsonAsync($"wallet-api/claims/cursor?{Org(ConsumerOrganizationId)}&updatedSince={before}");
+        var atClaim = await Ett.GetJsonAsync($"wallet-api/claims/cursor?{Org(ConsumerOrganizationId)}&updatedSince={before + 1}");
+
+        Assert.Equal(before + 1, Assert.Single(after["result"]!.AsArray())!["updatedAt"]!.GetValue<long>());
+        Assert.Empty(atClaim["result"]!.AsArray());
+        Assert.Equal(1, atClaim["metadata"]!["total"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Aggregation_needs_timeAggregate_and_a_known_time_zone()
+    {
+        using var missing = await Ett.GetAsync($"wallet-api/aggregate-certificates?{Org(ConsumerOrganizationId)}&timeZone=UTC");
+        using var unknownZone = await Ett.GetAsync($"wallet-api/aggregate-certificates?{Org(ConsumerOrganizationId)}&timeAggregate=Day&timeZone=Mars/Olympus");
+
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await missing.Content.ReadAsStringAsync())!["errors"]!["timeAggregate"]);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownZone.StatusCode);
+        Assert.Equal("Invalid time zone", await unknownZone.BareStringAsync());
+    }
+
+    [Fact]
+    public async Task Daily_aggregation_buckets_by_local_midnight_and_sums_available_quantity()
+    {
+        var buckets = (await Ett.GetJsonAsync(
+            $"wallet-api/aggregate-certificates?{Org(ConsumerOrganizationId)}&timeAggregate=Day&timeZone=Europe/Copenhagen&type=consumption"))["result"]!.AsArray();
+        var copenhagen = TimeZoneInfo.FindSystemTimeZoneById("Europe/Copenhagen");
+
+        Assert.All(buckets, b => Assert.Equal(TimeSpan.Zero, TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(b!["start"]!.GetValue<long>()), copenhagen).TimeOfDay));
+        Assert.Equal(Server.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Consumption), buckets.Sum(b => b!["quantity"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Creating_a_wallet_always_fails_as_in_ETT()
+    {
+        using var response = await Ett.PostAsync($"wallet-api/wallets?{Org(TraderOrganizationId)}", null);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+    }
+
     /// <summary>A bought production certificate and a consumption certificate in the consumer's wallet.</summary>
     private async Task<(JsonNode Production, JsonNode Consumption)> MatchingPairAsync(bool sameHour, bool sameArea)
     {
