@@ -18,6 +18,7 @@ internal static class ClaimsApi
     {
         wallet.MapGet("/claims", (HttpContext http, SandboxState state) => List(http, state, Paging.Offset));
         wallet.MapGet("/claims/cursor", (HttpContext http, SandboxState state) => List(http, state, Paging.Cursor));
+        wallet.MapGet("/aggregate-claims", Aggregate);
         wallet.MapPost("/claims", Create);
     }
 
@@ -28,6 +29,15 @@ internal static class ClaimsApi
         var (start, end) = (query.Long("start"), query.Long("end"));
         var timeMatch = paging == Paging.Offset ? query.Enum<TimeMatch>("timeMatch") ?? TimeMatch.Hourly : TimeMatch.Hourly;
         return WalletApi.Paged(http, state, query, paging, wallet => Matching(state, wallet, start, end, timeMatch), WalletWire.Claim, c => c.UpdatedAt);
+    }
+
+    // The proxy adds TrialFilter from the token's org_status, so only claims of the caller's kind are counted.
+    private static IResult Aggregate(HttpContext http, SandboxState state)
+    {
+        var isTrial = EttGate.CallerOf(http).IsTrial ? "true" : "false";
+        return Aggregation.Respond(http, state, new QueryReader(http), (wallet, start, end) => Matching(state, wallet, start, end, TimeMatch.Hourly)
+            .Where(c => c.Production.ClearAttributes.GetValueOrDefault("isTrial") == isTrial)
+            .Select(c => new Aggregation.Entry(c.Production.Start, c.Production.End, c.Quantity, Type: null)));
     }
 
     private static IEnumerable<ClaimRecord> Matching(SandboxState state, Wallet wallet, long? start, long? end, TimeMatch timeMatch) =>

@@ -12,6 +12,9 @@ internal static class TransfersApi
     {
         wallet.MapGet("/transfers", (HttpContext http, SandboxState state) => List(http, state, Paging.Offset));
         wallet.MapGet("/transfers/cursor", (HttpContext http, SandboxState state) => List(http, state, Paging.Cursor));
+        wallet.MapGet("/aggregate-transfers", (HttpContext http, SandboxState state) =>
+            Aggregation.Respond(http, state, new QueryReader(http), (wallet, start, end) => Matching(state, wallet, start, end)
+                .Select(t => new Aggregation.Entry(t.Certificate.Start, t.Certificate.End, t.Quantity, Type: null))));
         wallet.MapPost("/transfers", Create);
         wallet.MapGet("/request-status/{requestId}", GetRequestStatus);
     }

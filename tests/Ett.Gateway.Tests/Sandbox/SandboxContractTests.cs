@@ -26,6 +26,8 @@ public sealed class SandboxContractTests : SandboxTestBase
     [InlineData("wallet-api/transfers/cursor?{producer}&updatedSince=0", "/wallet-api/transfers/cursor")]
     [InlineData("wallet-api/claims?{consumer}", "/wallet-api/claims")]
     [InlineData("wallet-api/claims/cursor?{consumer}", "/wallet-api/claims/cursor")]
+    [InlineData("wallet-api/aggregate-claims?{consumer}&timeAggregate=Hour&timeZone=UTC", "/wallet-api/aggregate-claims")]
+    [InlineData("wallet-api/aggregate-transfers?{producer}&timeAggregate=Day&timeZone=Europe/Copenhagen", "/wallet-api/aggregate-transfers")]
     public async Task Read_operations_match_the_contract(string uri, string pathTemplate)
     {
         using var response = await Ett.GetAsync(uri
@@ -123,6 +125,10 @@ public sealed class SandboxContractTests : SandboxTestBase
         using var claims = await Ett.GetAsync($"wallet-api/claims?{Org(ConsumerOrganizationId)}");
         Assert.Single(JsonNode.Parse(await claims.Content.ReadAsStringAsync())!["result"]!.AsArray());
         await EttContract.AssertMatchesAsync(claims, HttpMethod.Get, "/wallet-api/claims");
+
+        using var claimed = await Ett.GetAsync($"wallet-api/aggregate-claims?{Org(ConsumerOrganizationId)}&timeAggregate=Total&timeZone=UTC");
+        Assert.Equal(1000, JsonNode.Parse(await claimed.Content.ReadAsStringAsync())!["result"]![0]!["quantity"]!.GetValue<long>());
+        await EttContract.AssertMatchesAsync(claimed, HttpMethod.Get, "/wallet-api/aggregate-claims");
 
         using var unknown = await Ett.GetAsync($"wallet-api/request-status/{Guid.NewGuid()}?{Org(ConsumerOrganizationId)}");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
