@@ -28,12 +28,12 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>A sandbox on a <see cref="FakeTimeProvider"/> that starts at the real current time.</summary>
     public SandboxServer()
-        : this(new FakeTimeProvider(TimeProvider.System.GetUtcNow()))
+        : this(new FakeTimeProvider(TimeProvider.System.GetUtcNow()), configure: null)
     {
     }
 
-    /// <summary>A sandbox on the given clock (share it with a gateway under test to move both in step).</summary>
-    public SandboxServer(TimeProvider time, Action<SandboxOptions>? configure = null)
+    // xunit allows a class fixture one public constructor; other clocks and options go through StartAsync.
+    private SandboxServer(TimeProvider time, Action<SandboxOptions>? configure)
     {
         Time = time;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -71,7 +71,7 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
 
     internal DevelopmentIdentityProvider IdentityProvider => _app.Services.GetRequiredService<DevelopmentIdentityProvider>();
 
-    /// <summary>Starts a sandbox; dispose it to stop.</summary>
+    /// <summary>Starts a sandbox on the given clock (share it with a gateway under test to move both in step); dispose it to stop.</summary>
     public static async Task<SandboxServer> StartAsync(TimeProvider? time = null, Action<SandboxOptions>? configure = null)
     {
         var server = new SandboxServer(time ?? new FakeTimeProvider(TimeProvider.System.GetUtcNow()), configure);
