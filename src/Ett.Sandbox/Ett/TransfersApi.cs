@@ -42,7 +42,7 @@ internal static class TransfersApi
         if (BodyReader.Missing(http,
                 ("CertificateId", body.CertificateId?.StreamId is not null && body.CertificateId.Registry is not null),
                 ("ReceiverId", body.ReceiverId is not null),
-                ("Quantity", body.Quantity is not null),
+                ("Quantity", body.Quantity is > 0),
                 ("HashedAttributes", body.HashedAttributes is not null)) is { } missing)
         {
             return missing;
