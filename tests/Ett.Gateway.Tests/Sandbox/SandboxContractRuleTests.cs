@@ -39,7 +39,7 @@ public sealed class SandboxContractRuleTests : SandboxTestBase
     }
 
     [Fact]
-    public async Task Start_beforeToday_utc_is_a_validation_error()
+    public async Task Start_before_today_utc_is_a_validation_error()
     {
         using var response = await CreateAsync(Ett, (ProducerUncontractedSolarGsrn, Today - 1, null));
 

@@ -60,7 +60,7 @@ public sealed class SandboxGateTests : SandboxTestBase
     }
 
     [Fact]
-    public async Task Token_not_issued_by_theServerEtt_gets_401()
+    public async Task Token_not_issued_by_the_sandbox_ett_gets_401()
     {
         using var ett = await Server.CreateEttClientAsync();
         // A well-formed token from the wrong issuer and key: the development identity provider's.
@@ -200,7 +200,7 @@ public sealed class SandboxGateTests : SandboxTestBase
     }
 
     [Fact]
-    public async Task EveryEtt_request_is_logged_with_version_authorization_and_body()
+    public async Task Every_ett_request_is_logged_with_version_authorization_and_body()
     {
         using var ett = await Server.CreateEttClientAsync();
         Server.State.ClearRequests();

@@ -119,7 +119,7 @@ public sealed class SandboxWalletRuleTests : SandboxTestBase
     }
 
     [Fact]
-    public async Task Transfer_to_aServer_receiver_lands_as_available_certificate_in_its_wallet()
+    public async Task Transfer_to_a_sandbox_receiver_lands_as_available_certificate_in_its_wallet()
     {
         var receiverId = await Ett.CreateReceiverAsync(ProducerOrganizationId, ClientOrganizationId);
         var certificate = (await Ett.AvailableCertificatesAsync(ProducerOrganizationId, "production"))[0]!;
