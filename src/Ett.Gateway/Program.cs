@@ -30,10 +30,10 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.MapGatewayOpenApi(); // Swagger UI's static files are served before the fallback policy applies.
 app.UseAuthentication();
 app.UseAuthorization();
 
+app.MapGatewayOpenApi();
 app.MapGatewayHealth();
 app.MapSandbox();
 app.MapOperations();

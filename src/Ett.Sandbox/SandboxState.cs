@@ -98,7 +98,7 @@ public sealed class SandboxState : IDisposable
         }
     }
 
-    /// <summary>Completes when every queued transfer and claim has been processed.</summary>
+    /// <summary>Completes when every queued transfer and claim has been processed (not before a paused queue resumes).</summary>
     public Task WhenIdleAsync()
     {
         lock (Sync)

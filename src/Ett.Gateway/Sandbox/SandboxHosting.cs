@@ -27,7 +27,8 @@ public static class SandboxHosting
             ["Callers:Authority"] = issuer,
             ["Callers:Audience"] = options.IdpAudience,
             ["Callers:RequireHttpsMetadata"] = "false",
-            ["OpenApi:TokenUrl"] = issuer + "/connect/token",
+            // Relative, so Swagger UI asks the origin it was loaded from (localhost or 127.0.0.1 alike).
+            ["OpenApi:TokenUrl"] = options.IdpPrefix + "/connect/token",
         };
         if (!builder.Configuration.GetSection("Ett:Clients").GetChildren().Any())
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using Ett.Gateway.Errors;
 
 namespace Ett.Gateway.Upstream;
 
@@ -43,7 +44,7 @@ public sealed class EttClient(IHttpClientFactory httpClients)
         {
             Content = JsonContent.Create(new { contracts }, options: EttRequest.Json),
         };
-        using var response = await Http.SendAsync(request, ct);
+        using var response = await SendRawAsync(request, ct);
         await EttRequest.EnsureSuccessAsync(response, ct);
     }
 
@@ -121,10 +122,22 @@ public sealed class EttClient(IHttpClientFactory httpClients)
 
     private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
     {
-        using var response = await Http.SendAsync(request, ct);
+        using var response = await SendRawAsync(request, ct);
         await EttRequest.EnsureSuccessAsync(response, ct);
         return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct)
             ?? throw new InvalidOperationException($"ETT answered {request.RequestUri} with an empty body.");
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        try
+        {
+            return await Http.SendAsync(request, ct);
+        }
+        catch (Exception e) when (EttErrors.FromTransportFailure(e, ct) is { } problem)
+        {
+            throw problem;
+        }
     }
 
     private static string Param<T>(string name, T? value) =>

@@ -25,13 +25,9 @@ public static class EttRequest
         return null;
     }
 
-    public static Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Turns an ETT error answer into the gateway's ProblemDetails (<see cref="EttErrors"/>).</summary>
+    public static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (response.IsSuccessStatusCode || cancellationToken.IsCancellationRequested) return Task.CompletedTask;
-        throw new GatewayProblemException(
-            response.StatusCode >= System.Net.HttpStatusCode.InternalServerError ? StatusCodes.Status502BadGateway : (int)response.StatusCode,
-            response.StatusCode >= System.Net.HttpStatusCode.InternalServerError ? ProblemTypes.UpstreamUnavailable : ProblemTypes.UpstreamRejected,
-            "ETT rejected the request",
-            $"ETT answered {(int)response.StatusCode}.");
+        if (!response.IsSuccessStatusCode) throw await EttErrors.ToProblemAsync(response, cancellationToken);
     }
 }

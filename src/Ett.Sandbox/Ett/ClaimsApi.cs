@@ -16,41 +16,28 @@ internal static class ClaimsApi
 
     public static void Map(IEndpointRouteBuilder wallet)
     {
-        wallet.MapGet("/claims", List);
-        wallet.MapGet("/claims/cursor", Cursor);
+        wallet.MapGet("/claims", (HttpContext http, SandboxState state) => List(http, state, Paging.Offset));
+        wallet.MapGet("/claims/cursor", (HttpContext http, SandboxState state) => List(http, state, Paging.Cursor));
+        wallet.MapGet("/aggregate-claims", Aggregate);
         wallet.MapPost("/claims", Create);
     }
 
-    private static IResult List(HttpContext http, SandboxState state)
+    // The cursor form ignores the type parameter and always matches hourly.
+    private static IResult List(HttpContext http, SandboxState state, Paging paging)
     {
         var query = new QueryReader(http);
         var (start, end) = (query.Long("start"), query.Long("end"));
-        var (limit, skip) = (query.Int("limit"), query.Int("skip"));
-        var timeMatch = query.Enum<TimeMatch>("timeMatch") ?? TimeMatch.Hourly;
-        if (query.HasErrors)
-        {
-            return query.Problem();
-        }
-
-        return WalletApi.WithWallet(http, state, wallet =>
-            EttResults.Ok(WalletWire.Page(Matching(state, wallet, start, end, timeMatch).Select(WalletWire.Claim).ToList(), skip, limit)));
+        var timeMatch = paging == Paging.Offset ? query.Enum<TimeMatch>("timeMatch") ?? TimeMatch.Hourly : TimeMatch.Hourly;
+        return WalletApi.Paged(http, state, query, paging, wallet => Matching(state, wallet, start, end, timeMatch), WalletWire.Claim, c => c.UpdatedAt);
     }
 
-    // ETT ignores the type parameter here and always matches hourly.
-    private static IResult Cursor(HttpContext http, SandboxState state)
+    // The proxy adds TrialFilter from the token's org_status, so only claims of the caller's kind are counted.
+    private static IResult Aggregate(HttpContext http, SandboxState state)
     {
-        var query = new QueryReader(http);
-        var (start, end) = (query.Long("start"), query.Long("end"));
-        var (limit, updatedSince) = (query.Int("limit"), query.Long("updatedSince"));
-        if (query.HasErrors)
-        {
-            return query.Problem();
-        }
-
-        return WalletApi.WithWallet(http, state, wallet =>
-            EttResults.Ok(WalletWire.CursorPage(
-                Matching(state, wallet, start, end, TimeMatch.Hourly).Select(c => (WalletWire.Claim(c), c.UpdatedAt)).ToList(),
-                updatedSince, limit)));
+        var isTrial = EttGate.CallerOf(http).IsTrial ? "true" : "false";
+        return Aggregation.Respond(http, state, new QueryReader(http), (wallet, start, end) => Matching(state, wallet, start, end, TimeMatch.Hourly)
+            .Where(c => c.Production.ClearAttributes.GetValueOrDefault("isTrial") == isTrial)
+            .Select(c => new Aggregation.Entry(c.Production.Start, c.Production.End, c.Quantity, Type: null)));
     }
 
     private static IEnumerable<ClaimRecord> Matching(SandboxState state, Wallet wallet, long? start, long? end, TimeMatch timeMatch) =>

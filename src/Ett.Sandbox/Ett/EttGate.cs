@@ -1,6 +1,7 @@
 using Ett.Sandbox.Tokens;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ett.Sandbox.Ett;
@@ -59,7 +60,7 @@ internal sealed class EttGate(OrganizationCheck check) : IEndpointFilter
         {
             return EttResults.Problem(http, StatusCodes.Status400BadRequest, "https://docs.api-versioning.org/problems#unsupported",
                 "Unsupported API version",
-                $"The HTTP resource that matches the request URI '{request.GetDisplayUrlWithoutQuery()}' does not support the API version '{version}'.",
+                $"The HTTP resource that matches the request URI '{request.GetDisplayUrl()}' does not support the API version '{version}'.",
                 "UnsupportedApiVersion");
         }
 
@@ -129,10 +130,4 @@ internal sealed class EttGate(OrganizationCheck check) : IEndpointFilter
         using var reader = new StreamReader(request.Body);
         return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
     }
-}
-
-internal static class HttpRequestDisplayExtensions
-{
-    public static string GetDisplayUrlWithoutQuery(this HttpRequest request) =>
-        $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}";
 }

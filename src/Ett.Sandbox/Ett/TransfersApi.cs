@@ -10,39 +10,20 @@ internal static class TransfersApi
 {
     public static void Map(IEndpointRouteBuilder wallet)
     {
-        wallet.MapGet("/transfers", List);
-        wallet.MapGet("/transfers/cursor", Cursor);
+        wallet.MapGet("/transfers", (HttpContext http, SandboxState state) => List(http, state, Paging.Offset));
+        wallet.MapGet("/transfers/cursor", (HttpContext http, SandboxState state) => List(http, state, Paging.Cursor));
+        wallet.MapGet("/aggregate-transfers", (HttpContext http, SandboxState state) =>
+            Aggregation.Respond(http, state, new QueryReader(http), (wallet, start, end) => Matching(state, wallet, start, end)
+                .Select(t => new Aggregation.Entry(t.Certificate.Start, t.Certificate.End, t.Quantity, Type: null))));
         wallet.MapPost("/transfers", Create);
         wallet.MapGet("/request-status/{requestId}", GetRequestStatus);
     }
 
-    private static IResult List(HttpContext http, SandboxState state)
+    private static IResult List(HttpContext http, SandboxState state, Paging paging)
     {
         var query = new QueryReader(http);
         var (start, end) = (query.Long("start"), query.Long("end"));
-        var (limit, skip) = (query.Int("limit"), query.Int("skip"));
-        if (query.HasErrors)
-        {
-            return query.Problem();
-        }
-
-        return WalletApi.WithWallet(http, state, wallet =>
-            EttResults.Ok(WalletWire.Page(Matching(state, wallet, start, end).Select(WalletWire.Transfer).ToList(), skip, limit)));
-    }
-
-    private static IResult Cursor(HttpContext http, SandboxState state)
-    {
-        var query = new QueryReader(http);
-        var (start, end) = (query.Long("start"), query.Long("end"));
-        var (limit, updatedSince) = (query.Int("limit"), query.Long("updatedSince"));
-        if (query.HasErrors)
-        {
-            return query.Problem();
-        }
-
-        return WalletApi.WithWallet(http, state, wallet =>
-            EttResults.Ok(WalletWire.CursorPage(
-                Matching(state, wallet, start, end).Select(t => (WalletWire.Transfer(t), t.UpdatedAt)).ToList(), updatedSince, limit)));
+        return WalletApi.Paged(http, state, query, paging, wallet => Matching(state, wallet, start, end), WalletWire.Transfer, t => t.UpdatedAt);
     }
 
     private static IEnumerable<TransferRecord> Matching(SandboxState state, Wallet wallet, long? start, long? end) =>
@@ -61,7 +42,7 @@ internal static class TransfersApi
         if (BodyReader.Missing(http,
                 ("CertificateId", body.CertificateId?.StreamId is not null && body.CertificateId.Registry is not null),
                 ("ReceiverId", body.ReceiverId is not null),
-                ("Quantity", body.Quantity is not null),
+                ("Quantity", body.Quantity is > 0),
                 ("HashedAttributes", body.HashedAttributes is not null)) is { } missing)
         {
             return missing;

@@ -6,6 +6,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Ett.Sandbox.Ett;
 
+internal enum Paging
+{
+    Offset,
+    Cursor,
+}
+
 /// <summary>ETT's wallet proxy (<c>/wallet-api</c>): wallets and the endpoints used to set up transfers between wallets.</summary>
 internal static class WalletApi
 {
@@ -13,6 +19,8 @@ internal static class WalletApi
     {
         var wallet = ett.MapGroup("/wallet-api").AddEndpointFilter(new EttGate(OrganizationCheck.WalletProxy));
         wallet.MapGet("/wallets", GetWallets);
+        // ETT's proxy answers wallet creation with NotSupported, so it always fails with an empty 500.
+        wallet.MapPost("/wallets", () => EttResults.Empty(StatusCodes.Status500InternalServerError));
         wallet.MapGet("/wallets/{walletId}", GetWallet);
         wallet.MapPost("/wallets/{walletId}/endpoints", CreateWalletEndpoint);
         wallet.MapPost("/external-endpoints", CreateExternalEndpoint);
@@ -30,6 +38,31 @@ internal static class WalletApi
                 ? handle(wallet)
                 : EttResults.WalletError(StatusCodes.Status404NotFound, "You don't own a wallet. Create a wallet first.");
         }
+    }
+
+    /// <summary>
+    /// Answers a wallet list in ETT's offset (<c>skip</c>, <c>limit</c>) or cursor (<c>updatedSince</c>, <c>limit</c>) form.
+    /// The query's filters have been read into <paramref name="matching"/> already; their errors are reported here.
+    /// </summary>
+    public static IResult Paged<T>(
+        HttpContext http, SandboxState state, QueryReader query, Paging paging, Func<Wallet, IEnumerable<T>> matching,
+        Func<T, object> wire, Func<T, long> updatedAt)
+    {
+        var limit = query.Int("limit");
+        var skip = paging == Paging.Offset ? query.Int("skip") : null;
+        var updatedSince = paging == Paging.Cursor ? query.Long("updatedSince") : null;
+        if (query.HasErrors)
+        {
+            return query.Problem();
+        }
+
+        return WithWallet(http, state, wallet =>
+        {
+            var items = matching(wallet).ToList();
+            return EttResults.Ok(paging == Paging.Offset
+                ? WalletWire.Page(items.Select(wire).ToList(), skip, limit)
+                : WalletWire.CursorPage(items.Select(i => (wire(i), updatedAt(i))).ToList(), updatedSince, limit));
+        });
     }
 
     private static IResult GetWallets(HttpContext http, SandboxState state)

@@ -1,3 +1,4 @@
+using Ett.Sandbox.Ett;
 using System.Security.Cryptography;
 using Ett.Sandbox.Tokens;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +14,7 @@ namespace Ett.Sandbox.Identity;
 /// A minimal OpenID provider for the gateway's callers: discovery, JWKS and a client-credentials token endpoint that
 /// issues RS256 tokens with roles and scopes for the well-known development clients.
 /// </summary>
-internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<SandboxOptions> options) : IDisposable
+internal sealed class DevelopmentIdentityProvider : IDisposable
 {
     private sealed record DevelopmentClient(string ClientId, string Secret, string[] Roles, string Scope);
 
@@ -23,11 +24,20 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
         new(SandboxSeed.ReaderClientId, SandboxSeed.CallerClientSecret, ["Ett.Read"], "ett.read"),
     ];
 
+    private readonly TimeProvider _time;
+    private readonly IOptions<SandboxOptions> _options;
     private readonly RSA _rsa = RSA.Create(2048);
     private readonly JsonWebTokenHandler _handler = new();
-    private RsaSecurityKey? _key;
 
-    private RsaSecurityKey Key => _key ??= new RsaSecurityKey(_rsa) { KeyId = Convert.ToHexString(SHA256.HashData(_rsa.ExportRSAPublicKey()))[..16] };
+    public DevelopmentIdentityProvider(TimeProvider time, IOptions<SandboxOptions> options)
+    {
+        _time = time;
+        _options = options;
+        // A new key per start: tokens from an earlier run stop validating, as a development key should.
+        Key = new RsaSecurityKey(_rsa) { KeyId = Convert.ToHexString(SHA256.HashData(_rsa.ExportRSAPublicKey()))[..16] };
+    }
+
+    private RsaSecurityKey Key { get; }
 
     public void Map(IEndpointRouteBuilder idp)
     {
@@ -45,7 +55,7 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
                 subject_types_supported = new[] { "public" },
                 id_token_signing_alg_values_supported = new[] { SecurityAlgorithms.RsaSha256 },
                 scopes_supported = new[] { "ett.read", "ett.write" },
-            });
+            }, EttResults.Json);
         });
         idp.MapGet("/jwks", () =>
         {
@@ -64,14 +74,14 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
                         e = Base64UrlEncoder.Encode(parameters.Exponent),
                     },
                 },
-            });
+            }, EttResults.Json);
         });
         idp.MapPost("/connect/token", IssueAsync);
     }
 
     /// <summary>The issuer: configured, or derived from the request so the gateway can discover it on any host and port.</summary>
     public string IssuerFor(HttpRequest request) =>
-        options.Value.IdpIssuer ?? $"{request.Scheme}://{request.Host}{request.PathBase}{options.Value.IdpPrefix}";
+        _options.Value.IdpIssuer ?? $"{request.Scheme}://{request.Host}{request.PathBase}{_options.Value.IdpPrefix}";
 
     /// <summary>Signs a caller token with arbitrary claims; tests use it for expired, not-yet-valid or wrong-audience tokens.</summary>
     public string IssueToken(string issuer, string audience, IReadOnlyDictionary<string, object> claims, DateTimeOffset issuedAt, TimeSpan lifetime) =>
@@ -85,13 +95,6 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
             Claims = claims.ToDictionary(),
             SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.RsaSha256),
         });
-
-    /// <summary>A token as the token endpoint would issue it to a development client.</summary>
-    public string IssueClientToken(string issuer, string clientId)
-    {
-        var client = Clients.Single(c => c.ClientId == clientId);
-        return IssueToken(issuer, options.Value.IdpAudience, ClaimsOf(client), time.GetUtcNow(), options.Value.CallerTokenLifetime);
-    }
 
     public void Dispose() => _rsa.Dispose();
 
@@ -110,9 +113,9 @@ internal sealed class DevelopmentIdentityProvider(TimeProvider time, IOptions<Sa
             return ClientCredentials.InvalidClient();
         }
 
-        var lifetime = options.Value.CallerTokenLifetime;
-        var token = IssueToken(IssuerFor(request), options.Value.IdpAudience, ClaimsOf(client), time.GetUtcNow(), lifetime);
-        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds, scope = client.Scope });
+        var lifetime = _options.Value.CallerTokenLifetime;
+        var token = IssueToken(IssuerFor(request), _options.Value.IdpAudience, ClaimsOf(client), _time.GetUtcNow(), lifetime);
+        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds, scope = client.Scope }, EttResults.Json);
     }
 
     private static Dictionary<string, object> ClaimsOf(DevelopmentClient client) => new()

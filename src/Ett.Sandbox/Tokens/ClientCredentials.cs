@@ -1,3 +1,4 @@
+using Ett.Sandbox.Ett;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
@@ -37,12 +38,12 @@ internal sealed record ClientCredentials(string? GrantType, string? ClientId, st
     {
         if (!string.Equals(GrantType, "client_credentials", StringComparison.Ordinal))
         {
-            return Results.Json(new { error = "unsupported_grant_type" }, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(new { error = "unsupported_grant_type" }, EttResults.Json, statusCode: StatusCodes.Status400BadRequest);
         }
 
         return string.IsNullOrEmpty(ClientId) || string.IsNullOrEmpty(ClientSecret) ? InvalidClient() : null;
     }
 
     public static IResult InvalidClient() =>
-        Results.Json(new { error = "invalid_client" }, statusCode: StatusCodes.Status401Unauthorized);
+        Results.Json(new { error = "invalid_client" }, EttResults.Json, statusCode: StatusCodes.Status401Unauthorized);
 }

@@ -1,3 +1,4 @@
+using Ett.Sandbox.Ett;
 using System.Security.Cryptography;
 using Ett.Sandbox.Ledger;
 using Microsoft.AspNetCore.Http;
@@ -73,7 +74,7 @@ internal sealed class EttTokenService(SandboxState state, TimeProvider time, IOp
             },
         });
 
-        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds });
+        return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds }, EttResults.Json);
     }
 
     public async Task<EttCaller?> ValidateAsync(string? authorization)

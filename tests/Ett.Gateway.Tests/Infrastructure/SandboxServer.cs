@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,15 +29,18 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>A sandbox on a <see cref="FakeTimeProvider"/> that starts at the real current time.</summary>
     public SandboxServer()
-        : this(new FakeTimeProvider(TimeProvider.System.GetUtcNow()))
+        : this(new FakeTimeProvider(TimeProvider.System.GetUtcNow()), configure: null)
     {
     }
 
-    /// <summary>A sandbox on the given clock (share it with a gateway under test to move both in step).</summary>
-    public SandboxServer(TimeProvider time, Action<SandboxOptions>? configure = null)
+    // xunit allows a class fixture one public constructor; other clocks and options go through StartAsync.
+    private SandboxServer(TimeProvider time, Action<SandboxOptions>? configure)
     {
         Time = time;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        // The test output holds the gateway's appsettings.json and the environment may set ASPNETCORE_URLS: read neither.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(time);
@@ -71,7 +75,7 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
 
     internal DevelopmentIdentityProvider IdentityProvider => _app.Services.GetRequiredService<DevelopmentIdentityProvider>();
 
-    /// <summary>Starts a sandbox; dispose it to stop.</summary>
+    /// <summary>Starts a sandbox on the given clock (share it with a gateway under test to move both in step); dispose it to stop.</summary>
     public static async Task<SandboxServer> StartAsync(TimeProvider? time = null, Action<SandboxOptions>? configure = null)
     {
         var server = new SandboxServer(time ?? new FakeTimeProvider(TimeProvider.System.GetUtcNow()), configure);

@@ -22,6 +22,8 @@ public class PassthroughTests : GatewayTest
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", "10.1.2.3");
         request.Headers.TryAddWithoutValidation("X-Forwarded-Host", "caller.example");
         request.Headers.TryAddWithoutValidation("Forwarded", "for=10.1.2.3");
+        request.Headers.TryAddWithoutValidation("Proxy-Authorization", "Basic Y2FsbGVyOnNlY3JldA==");
+        request.Headers.TryAddWithoutValidation("Keep-Alive", "timeout=5");
 
         var response = await Caller.SendAsync(request);
 
@@ -31,6 +33,8 @@ public class PassthroughTests : GatewayTest
         Assert.Equal(["1"], seen.HeaderValues("X-API-Version"));
         Assert.False(seen.HasHeader("Cookie"));
         Assert.False(seen.HasHeader("Forwarded"));
+        Assert.False(seen.HasHeader("Proxy-Authorization"));
+        Assert.False(seen.HasHeader("Keep-Alive"));
         Assert.DoesNotContain(seen.Headers.Keys, h => h.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase));
     }
 

@@ -10,21 +10,20 @@ using static Ett.Sandbox.SandboxSeed;
 namespace Ett.Gateway.Tests.Sandbox;
 
 /// <summary>The development identity provider for the gateway's callers: discovery, JWKS and client-credentials tokens.</summary>
-public sealed class DevelopmentIdentityProviderTests : IAsyncLifetime
+public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
 {
-    private SandboxServer _sandbox = null!;
     private HttpClient _client = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _sandbox = await SandboxServer.StartAsync();
-        _client = _sandbox.CreateClient();
+        await base.InitializeAsync();
+        _client = Server.CreateClient();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         _client.Dispose();
-        await _sandbox.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     [Fact]
@@ -32,9 +31,9 @@ public sealed class DevelopmentIdentityProviderTests : IAsyncLifetime
     {
         var discovery = JsonNode.Parse(await _client.GetStringAsync("sandbox/idp/.well-known/openid-configuration"))!;
 
-        Assert.Equal(_sandbox.IdpIssuer, discovery["issuer"]!.GetValue<string>());
-        Assert.Equal($"{_sandbox.IdpIssuer}/jwks", discovery["jwks_uri"]!.GetValue<string>());
-        Assert.Equal($"{_sandbox.IdpIssuer}/connect/token", discovery["token_endpoint"]!.GetValue<string>());
+        Assert.Equal(Server.IdpIssuer, discovery["issuer"]!.GetValue<string>());
+        Assert.Equal($"{Server.IdpIssuer}/jwks", discovery["jwks_uri"]!.GetValue<string>());
+        Assert.Equal($"{Server.IdpIssuer}/connect/token", discovery["token_endpoint"]!.GetValue<string>());
         Assert.Contains("client_credentials", discovery["grant_types_supported"]!.AsArray().Select(g => g!.GetValue<string>()));
         Assert.Contains("RS256", discovery["id_token_signing_alg_values_supported"]!.AsArray().Select(a => a!.GetValue<string>()));
     }
@@ -42,7 +41,7 @@ public sealed class DevelopmentIdentityProviderTests : IAsyncLifetime
     [Fact]
     public async Task App_token_validates_against_the_jwks_and_carries_every_permission()
     {
-        var result = await ValidateAsync(await _sandbox.GetCallerTokenAsync());
+        var result = await ValidateAsync(await Server.GetCallerTokenAsync());
 
         Assert.True(result.IsValid, result.Exception?.Message);
         var token = (JsonWebToken)result.SecurityToken;
@@ -56,7 +55,7 @@ public sealed class DevelopmentIdentityProviderTests : IAsyncLifetime
     [Fact]
     public async Task Reader_token_is_read_only()
     {
-        var token = new JsonWebToken(await _sandbox.GetCallerTokenAsync(ReaderClientId, CallerClientSecret));
+        var token = new JsonWebToken(await Server.GetCallerTokenAsync(ReaderClientId, CallerClientSecret));
 
         Assert.Equal(["Ett.Read"], token.GetPayloadValue<string[]>("roles"));
         Assert.Equal("ett.read", token.GetPayloadValue<string>("scope"));
@@ -99,8 +98,8 @@ public sealed class DevelopmentIdentityProviderTests : IAsyncLifetime
     public async Task Tests_can_mint_expired_and_wrong_audience_tokens_with_the_same_key()
     {
         var claims = new Dictionary<string, object> { ["sub"] = "test", ["roles"] = new[] { "Ett.Read" } };
-        var expired = _sandbox.IssueCallerToken(claims, issuedAt: _sandbox.Time.GetUtcNow().AddHours(-2), lifetime: TimeSpan.FromHours(1));
-        var wrongAudience = _sandbox.IssueCallerToken(claims, audience: "api://someone-else");
+        var expired = Server.IssueCallerToken(claims, issuedAt: Server.Time.GetUtcNow().AddHours(-2), lifetime: TimeSpan.FromHours(1));
+        var wrongAudience = Server.IssueCallerToken(claims, audience: "api://someone-else");
 
         var expiredResult = await ValidateAsync(expired);
         var wrongAudienceResult = await ValidateAsync(wrongAudience);
@@ -128,8 +127,8 @@ public sealed class DevelopmentIdentityProviderTests : IAsyncLifetime
         var keys = new JsonWebKeySet(await _client.GetStringAsync("sandbox/idp/jwks"));
         return await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
-            ValidIssuer = _sandbox.IdpIssuer,
-            ValidAudience = _sandbox.Options.IdpAudience,
+            ValidIssuer = Server.IdpIssuer,
+            ValidAudience = Server.Options.IdpAudience,
             IssuerSigningKeys = keys.GetSigningKeys(),
         });
     }

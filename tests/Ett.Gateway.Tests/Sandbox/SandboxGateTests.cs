@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Ett.Gateway.Tests.Infrastructure;
 using Ett.Sandbox;
 using Microsoft.IdentityModel.JsonWebTokens;
 using static Ett.Gateway.Tests.Sandbox.EttCalls;
@@ -10,18 +9,13 @@ using static Ett.Sandbox.SandboxSeed;
 namespace Ett.Gateway.Tests.Sandbox;
 
 /// <summary>What ETT checks before any handler: X-API-Version, the bearer token, and access to organizationId.</summary>
-public sealed class SandboxGateTests : IAsyncLifetime
+public sealed class SandboxGateTests : SandboxTestBase
 {
-    private SandboxServer _sandbox = null!;
-
-    public async Task InitializeAsync() => _sandbox = await SandboxServer.StartAsync();
-
-    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
 
     [Fact]
     public async Task Missing_api_version_is_rejected_with_ApiVersionUnspecified()
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
+        using var ett = await Server.CreateEttClientAsync();
         ett.DefaultRequestHeaders.Remove("X-API-Version");
 
         using var response = await ett.GetAsync("api/authorization/client/consents");
@@ -39,7 +33,7 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [InlineData("2")]
     public async Task Any_api_version_but_1_is_rejected_as_unsupported(string version)
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
+        using var ett = await Server.CreateEttClientAsync();
         ett.DefaultRequestHeaders.Remove("X-API-Version");
         ett.DefaultRequestHeaders.Add("X-API-Version", version);
 
@@ -56,7 +50,7 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Request_without_token_gets_401_with_empty_body()
     {
-        using var client = new HttpClient { BaseAddress = _sandbox.EttBaseAddress };
+        using var client = new HttpClient { BaseAddress = Server.EttBaseAddress };
         client.DefaultRequestHeaders.Add("X-API-Version", "1");
 
         using var response = await client.GetAsync($"wallet-api/wallets?{Org(ProducerOrganizationId)}");
@@ -68,9 +62,9 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Token_not_issued_by_the_sandbox_ett_gets_401()
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
+        using var ett = await Server.CreateEttClientAsync();
         // A well-formed token from the wrong issuer and key: the development identity provider's.
-        ett.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await _sandbox.GetCallerTokenAsync());
+        ett.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await Server.GetCallerTokenAsync());
 
         using var response = await ett.GetAsync("api/authorization/client/consents");
 
@@ -81,10 +75,10 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Expired_token_gets_401_once_the_clock_skew_has_passed()
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
-        _sandbox.FakeTime!.Advance(TimeSpan.FromSeconds(3600) + TimeSpan.FromMinutes(4));
+        using var ett = await Server.CreateEttClientAsync();
+        Server.FakeTime!.Advance(TimeSpan.FromSeconds(3600) + TimeSpan.FromMinutes(4));
         using var withinSkew = await ett.GetAsync("api/authorization/client/consents");
-        _sandbox.FakeTime.Advance(TimeSpan.FromMinutes(2));
+        Server.FakeTime.Advance(TimeSpan.FromMinutes(2));
 
         using var expired = await ett.GetAsync("api/authorization/client/consents");
 
@@ -95,7 +89,7 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Ett_token_carries_ETTs_claims_with_org_ids_space_separated()
     {
-        var token = new JsonWebToken(await _sandbox.GetEttTokenAsync());
+        var token = new JsonWebToken(await Server.GetEttTokenAsync());
 
         Assert.Equal(EttClientId, token.Subject);
         Assert.Equal("External", token.GetPayloadValue<string>("sub_type"));
@@ -109,8 +103,8 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Second_client_is_normal_and_sees_only_its_own_consent()
     {
-        var token = new JsonWebToken(await _sandbox.GetEttTokenAsync(SecondEttClientId, SecondEttClientSecret));
-        using var ett = await _sandbox.CreateEttClientAsync(SecondEttClientId, SecondEttClientSecret);
+        var token = new JsonWebToken(await Server.GetEttTokenAsync(SecondEttClientId, SecondEttClientSecret));
+        using var ett = await Server.CreateEttClientAsync(SecondEttClientId, SecondEttClientSecret);
 
         var consents = (await ett.GetJsonAsync("api/authorization/client/consents"))["result"]!.AsArray();
 
@@ -121,9 +115,9 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_ett_client_secret_gets_invalid_client()
     {
-        using var client = _sandbox.CreateClient();
+        using var client = Server.CreateClient();
 
-        using var response = await client.PostAsync(_sandbox.EttTokenUrl, new FormUrlEncodedContent(new Dictionary<string, string>
+        using var response = await client.PostAsync(Server.EttTokenUrl, new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
             ["client_id"] = EttClientId,
@@ -137,7 +131,7 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Non_consented_organization_gets_403_with_each_services_body()
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
+        using var ett = await Server.CreateEttClientAsync();
 
         using var wallet = await ett.GetAsync($"wallet-api/wallets?{Org(UnconsentedOrganizationId)}");
         using var meteringPoints = await ett.GetAsync($"api/measurements/meteringpoints?{Org(UnconsentedOrganizationId)}");
@@ -154,7 +148,7 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Clients_own_organization_is_always_accessible()
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
+        using var ett = await Server.CreateEttClientAsync();
 
         var wallets = await ett.GetJsonAsync($"wallet-api/wallets?{Org(ClientOrganizationId)}");
 
@@ -164,7 +158,7 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Non_guid_organization_on_wallet_api_gets_400_problem_with_ETTs_detail()
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
+        using var ett = await Server.CreateEttClientAsync();
 
         using var response = await ett.GetAsync("wallet-api/wallets?organizationId=not-a-guid");
 
@@ -176,12 +170,12 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Granted_consent_is_listed_at_once_but_needs_a_new_token()
     {
-        using var oldToken = await _sandbox.CreateEttClientAsync();
+        using var oldToken = await Server.CreateEttClientAsync();
 
-        _sandbox.State.GrantConsent(EttClientId, UnconsentedOrganizationId);
+        Server.State.GrantConsent(EttClientId, UnconsentedOrganizationId);
         var consents = (await oldToken.GetJsonAsync("api/authorization/client/consents"))["result"]!.AsArray();
         using var withOldToken = await oldToken.GetAsync($"wallet-api/wallets?{Org(UnconsentedOrganizationId)}");
-        using var newToken = await _sandbox.CreateEttClientAsync();
+        using var newToken = await Server.CreateEttClientAsync();
         using var withNewToken = await newToken.GetAsync($"wallet-api/wallets?{Org(UnconsentedOrganizationId)}");
 
         Assert.Contains(consents, c => c!["organizationId"]!.GetValue<Guid>() == UnconsentedOrganizationId);
@@ -192,12 +186,12 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Revoked_consent_disappears_from_consents_but_old_tokens_keep_access()
     {
-        using var oldToken = await _sandbox.CreateEttClientAsync();
+        using var oldToken = await Server.CreateEttClientAsync();
 
-        _sandbox.State.RevokeConsent(EttClientId, TraderOrganizationId);
+        Server.State.RevokeConsent(EttClientId, TraderOrganizationId);
         var consents = (await oldToken.GetJsonAsync("api/authorization/client/consents"))["result"]!.AsArray();
         using var withOldToken = await oldToken.GetAsync($"wallet-api/wallets?{Org(TraderOrganizationId)}");
-        using var newToken = await _sandbox.CreateEttClientAsync();
+        using var newToken = await Server.CreateEttClientAsync();
         using var withNewToken = await newToken.GetAsync($"wallet-api/wallets?{Org(TraderOrganizationId)}");
 
         Assert.DoesNotContain(consents, c => c!["organizationId"]!.GetValue<Guid>() == TraderOrganizationId);
@@ -208,13 +202,13 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Every_ett_request_is_logged_with_version_authorization_and_body()
     {
-        using var ett = await _sandbox.CreateEttClientAsync();
-        _sandbox.State.ClearRequests();
+        using var ett = await Server.CreateEttClientAsync();
+        Server.State.ClearRequests();
 
         using var response = await ett.PostAsync($"wallet-api/claims?{Org(ConsumerOrganizationId)}",
             new StringContent("{\"quantity\":1}", System.Text.Encoding.UTF8, "application/json"));
 
-        var request = Assert.Single(_sandbox.State.Requests);
+        var request = Assert.Single(Server.State.Requests);
         Assert.Equal(("POST", "/sandbox/ett/wallet-api/claims", $"?{Org(ConsumerOrganizationId)}", "1", true, "{\"quantity\":1}"),
             (request.Method, request.Path, request.QueryString, request.ApiVersion, request.HasAuthorization, request.Body));
     }
@@ -222,11 +216,11 @@ public sealed class SandboxGateTests : IAsyncLifetime
     [Fact]
     public async Task Token_requests_are_logged_without_their_body()
     {
-        _sandbox.State.ClearRequests();
+        Server.State.ClearRequests();
 
-        await _sandbox.GetEttTokenAsync();
+        await Server.GetEttTokenAsync();
 
-        var request = Assert.Single(_sandbox.State.Requests);
+        var request = Assert.Single(Server.State.Requests);
         Assert.Equal(("POST", "/sandbox/ett-token", null), (request.Method, request.Path, request.Body));
     }
 }
