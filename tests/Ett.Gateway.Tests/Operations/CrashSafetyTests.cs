@@ -76,6 +76,11 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         Assert.Equal("unknown", operation.GetProperty("legs")[1].GetProperty("status").GetString());
         Assert.Single(env.EttPosts("transfers"));
 
+        // Within the grace period ETT's lists are not trusted yet (ETT may still be processing): the leg waits.
+        await env.SettleAsync();
+        Assert.Equal("unknown", (await env.GetOperationAsync(caller, operation.GetProperty("operationId").GetGuid())).GetProperty("legs")[1].GetProperty("status").GetString());
+        Assert.Single(env.EttPosts("transfers"));
+
         env.Time.Advance(PastReconcileGrace);
         await env.SettleAsync();
         await env.SettleAsync();

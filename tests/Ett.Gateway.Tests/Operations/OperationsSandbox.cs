@@ -68,8 +68,16 @@ public sealed class OperationsSandbox : IAsyncDisposable
     /// <summary>Stops an instance as a crash would leave it: whatever it journaled stays, nothing more is done.</summary>
     public async Task StopAsync(GatewayFactory gateway) => await gateway.DisposeAsync();
 
-    public async Task<HttpClient> CallerAsync(GatewayFactory? gateway = null) =>
-        (gateway ?? Gateway).CreateCaller(await Sandbox.GetCallerTokenAsync());
+    /// <summary>
+    /// A caller of the instance (starting it). Returns once the worker's start-up iteration is over, so that it never
+    /// runs interleaved with what the test does next.
+    /// </summary>
+    public async Task<HttpClient> CallerAsync(GatewayFactory? gateway = null)
+    {
+        var caller = (gateway ?? Gateway).CreateCaller(await Sandbox.GetCallerTokenAsync());
+        await RunWorkerAsync(gateway);
+        return caller;
+    }
 
     public static HttpRequestMessage Post(string path, object body, string? idempotencyKey) => Post(path, JsonSerializer.Serialize(body, Json), idempotencyKey);
 
