@@ -23,23 +23,29 @@ public static class CertificatesExtensions
             .WithSummary("List available certificates")
             .WithDescription("The organization's certificates with available quantity (not reserved, claimed or transferred), "
                 + "oldest end first, with their attributes. Page with `limit` and the opaque `nextCursor`; it is null on the "
-                + "last page. The gateway pages ETT's offset list sorted by end time, so paging neither repeats nor skips "
-                + "a certificate while the wallet is unchanged; certificates claimed or transferred meanwhile can shift "
-                + "later pages. `totalCount` is ETT's count of matching certificates, null when `gridArea` filters.")
+                + "last page. The gateway pages ETT's offset list sorted by end time and never ends a page between "
+                + "certificates that end at the same instant, so a page can hold a few fewer than `limit` (or, when more "
+                + "than `limit` end together, all of them). Paging neither repeats nor skips a certificate while the wallet "
+                + "is unchanged; certificates claimed or transferred meanwhile can shift later pages. `totalCount` is ETT's "
+                + "count of matching certificates, null when `gridArea` filters.")
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
+            .WithQueryValues("type", CertificateQuery.Types)
+            .WithQueryValues("gridArea", CertificateQuery.GridAreas)
             .WithResponseExample(StatusCodes.Status200OK, Example);
         return app;
     }
 
     private static async Task<Ok<Page<Certificate>>> ListAsync([AsParameters] CertificateQuery query, EttClient ett, CancellationToken ct)
     {
-        // Sorted by end with ETT's own ASC default spelled out: offsets only page reliably over a fixed order.
+        // Sorted by end, ETT's default spelled out: offsets only page reliably over a fixed order. The wallet sorts by
+        // end_date alone, so certificates ending together can swap places between calls: pages end between end times.
         var filter = new EttCertificateQuery(query.EttType, query.EttStart(), query.EttEnd(), SortBy: "End", Sort: "ASC");
         var page = await OffsetPager.ReadAsync(query,
             (skip, limit) => ett.GetCertificatesAsync(query.OrganizationId, filter with { Skip = skip, Limit = limit }, ct),
             Certificate.From,
             // ETT has no grid-area filter.
-            query.GridArea is { } area ? c => string.Equals(c.GridArea, area, StringComparison.OrdinalIgnoreCase) : null);
+            keep: query.GridArea is { } area ? c => string.Equals(c.GridArea, area, StringComparison.OrdinalIgnoreCase) : null,
+            orderKey: c => c.End);
         return TypedResults.Ok(page);
     }
 

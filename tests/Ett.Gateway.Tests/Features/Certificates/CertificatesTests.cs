@@ -90,7 +90,7 @@ public class CertificatesTests : IAsyncLifetime
         Assert.EndsWith("/wallet-api/certificates", call.Path);
         Assert.Contains($"organizationId={Producer}", call.QueryString);
         Assert.Contains("type=Consumption", call.QueryString);
-        Assert.Contains("limit=50", call.QueryString);
+        Assert.Contains("limit=51", call.QueryString); // one more, to see whether the next certificate ends at the same time
         Assert.Contains("skip=0", call.QueryString);
         Assert.Contains("sortBy=End", call.QueryString);
         Assert.Contains("sort=ASC", call.QueryString);
@@ -106,9 +106,12 @@ public class CertificatesTests : IAsyncLifetime
 
         await _caller.GetStringAsync($"{Path}?limit=10&cursor={first.GetProperty("nextCursor").GetString()}");
 
+        // The producer's wind and solar certificates end in the same hours; a page never ends between such twins.
+        var read = first.GetProperty("items").GetArrayLength();
+        Assert.InRange(read, 29, 30);
         var call = Assert.Single(_env.Sandbox.State.Requests, r => r.Path.EndsWith("/wallet-api/certificates"));
-        Assert.Contains("skip=30", call.QueryString);
-        Assert.Contains("limit=10", call.QueryString);
+        Assert.Contains($"skip={read}&", call.QueryString);
+        Assert.Contains("limit=11", call.QueryString);
     }
 
     [Theory]

@@ -43,6 +43,15 @@ public class ReadApiDocumentationTests(GatewayDocumentsFactory factory) : IClass
     }
 
     [Fact]
+    public async Task Certificate_type_and_grid_area_list_their_values()
+    {
+        var parameters = (await OperationAsync("/organizations/{organizationId}/certificates", "get"))["parameters"]!.AsArray();
+
+        Assert.Equal("""["production","consumption"]""", parameters.Single(p => p!["name"]!.GetValue<string>() == "type")!["schema"]!["enum"]!.ToJsonString());
+        Assert.Equal("""["DK1","DK2"]""", parameters.Single(p => p!["name"]!.GetValue<string>() == "gridArea")!["schema"]!["enum"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Certificate_example_uses_iso_times_and_named_units()
     {
         var example = (await OperationAsync("/organizations/{organizationId}/certificates", "get"))["responses"]!["200"]!["content"]!["application/json"]!["example"]!;

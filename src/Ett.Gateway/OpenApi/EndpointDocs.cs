@@ -6,8 +6,8 @@ using Microsoft.OpenApi;
 
 namespace Ett.Gateway.OpenApi;
 
-/// <summary>Per-endpoint response documentation that Microsoft.AspNetCore.OpenApi has no built-in call for.</summary>
-public static class ResponseDocs
+/// <summary>Per-endpoint documentation that Microsoft.AspNetCore.OpenApi has no built-in call for.</summary>
+public static class EndpointDocs
 {
     /// <summary>
     /// Documents <paramref name="example"/> (serialized as callers receive it: camelCase, ISO 8601 times) as the example
@@ -21,6 +21,16 @@ public static class ResponseDocs
             {
                 foreach (var media in content.Values) media.Example = JsonSerializer.SerializeToNode(example, JsonSerializerOptions.Web);
             }
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Lists the values a string query parameter accepts, so clients and Swagger UI offer exactly those.</summary>
+    public static TBuilder WithQueryValues<TBuilder>(this TBuilder builder, string parameter, params string[] values)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Parameters?.FirstOrDefault(p => p.Name == parameter && p.In == ParameterLocation.Query)?.Schema is OpenApiSchema schema)
+                schema.Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)v)];
             return Task.CompletedTask;
         });
 
