@@ -4,7 +4,7 @@ using System.Text.Json;
 using Ett.Gateway.Tests.Errors;
 using Ett.Gateway.Tests.Infrastructure;
 using Ett.Sandbox;
-using static Ett.Gateway.Tests.Features.PagingClient;
+using static Ett.Gateway.Tests.Features.Paging.PagingClient;
 
 namespace Ett.Gateway.Tests.Features.History;
 

@@ -5,7 +5,7 @@ using Ett.Gateway.Tests.Errors;
 using Ett.Gateway.Tests.Infrastructure;
 using Ett.Sandbox;
 using Microsoft.AspNetCore.Http;
-using static Ett.Gateway.Tests.Features.PagingClient;
+using static Ett.Gateway.Tests.Features.Paging.PagingClient;
 
 namespace Ett.Gateway.Tests.Features.Wallet;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Ett.Gateway.Tests.Features;
+namespace Ett.Gateway.Tests.Features.Paging;
 
 /// <summary>Reads a gateway list page by page, following <c>nextCursor</c>, as a caller would.</summary>
 internal static class PagingClient
