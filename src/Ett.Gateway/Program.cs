@@ -1,5 +1,9 @@
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
+using Ett.Gateway.Features.Certificates;
+using Ett.Gateway.Features.Claims;
+using Ett.Gateway.Features.Transfers;
+using Ett.Gateway.Features.Wallet;
 using Ett.Gateway.Health;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Passthrough;
@@ -29,6 +33,10 @@ app.MapGatewayOpenApi();
 app.MapGatewayHealth();
 app.MapSandbox();
 app.MapPassthrough();
+app.MapWallet();
+app.MapCertificates();
+app.MapClaimHistory();
+app.MapTransferHistory();
 
 app.Run();
 
