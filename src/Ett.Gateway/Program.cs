@@ -1,8 +1,10 @@
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
+using Ett.Gateway.Features.Certificates;
 using Ett.Gateway.Features.Claims;
 using Ett.Gateway.Features.Partners;
 using Ett.Gateway.Features.Transfers;
+using Ett.Gateway.Features.Wallet;
 using Ett.Gateway.Health;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Operations;
@@ -41,6 +43,10 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapPassthrough();
+app.MapWallet();
+app.MapCertificates();
+app.MapClaimHistory();
+app.MapTransferHistory();
 
 app.Run();
 

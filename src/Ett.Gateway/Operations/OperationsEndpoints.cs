@@ -1,5 +1,6 @@
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
+using Ett.Gateway.OpenApi;
 using Ett.Gateway.Operations.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -22,14 +23,16 @@ internal static class OperationsEndpoints
             .WithDescription("A transfer or claim started by this gateway: its status, requested and completed Wh, and one leg per ETT request. " +
                 "Pending legs are refreshed from ETT's request status by a background worker. Only operations of organizations the caller may act for are visible.")
             .Produces<OperationView>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithProblemResponse(StatusCodes.Status404NotFound,
+                $"No such operation, or one of an organization the caller may not act for ({ProblemTypes.NotFound}).");
 
         group.MapGet("/organizations/{organizationId:guid}/operations", ListAsync)
             .WithName("ListOperations")
             .WithSummary("List an organization's operations")
             .WithDescription("Newest first. `status` filters by accepted, running, completed, failed or partiallyCompleted; `limit` is 1 to 500 (default 50).")
             .Produces<OperationList>()
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithQueryValues("status", "accepted", "running", "completed", "failed", "partiallyCompleted")
+            .WithProblemResponse(StatusCodes.Status400BadRequest, $"Unknown status or limit out of range ({ProblemTypes.Validation}).");
     }
 
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(

@@ -1,3 +1,5 @@
+using Ett.Gateway.Errors;
+using Ett.Gateway.OpenApi;
 using Microsoft.Extensions.Options;
 
 namespace Ett.Gateway.Operations;
@@ -29,10 +31,14 @@ public static class OperationsExtensions
     /// </summary>
     internal static RouteHandlerBuilder ProducesOperation(this RouteHandlerBuilder endpoint) =>
         endpoint.Produces<OperationView>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithProblemResponse(StatusCodes.Status400BadRequest,
+                $"No usable Idempotency-Key ({ProblemTypes.IdempotencyKeyRequired}), or an invalid field ({ProblemTypes.Validation}).")
+            .WithProblemResponse(StatusCodes.Status404NotFound, $"The partner or a named certificate does not exist ({ProblemTypes.NotFound}).")
+            .WithProblemResponse(StatusCodes.Status409Conflict,
+                $"An earlier request with this Idempotency-Key is still running ({ProblemTypes.IdempotencyKeyInFlight}); retry after Retry-After.")
+            .WithProblemResponse(StatusCodes.Status422UnprocessableEntity,
+                $"The key was used with another request ({ProblemTypes.IdempotencyKeyReused}), not enough is available " +
+                $"({ProblemTypes.InsufficientQuantity}, with availableWh), or the certificates cannot go together ({ProblemTypes.Validation}).");
 
     /// <summary><c>GET /operations/{operationId}</c> and <c>GET /organizations/{organizationId}/operations</c>.</summary>
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder endpoints)

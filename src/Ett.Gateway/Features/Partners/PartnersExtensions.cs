@@ -36,8 +36,9 @@ public static class PartnersExtensions
                 "The receiver id is stored, so transfers to the partner make no further registration calls. " +
                 "An organization already registered as a partner answers 409 with its `partnerId`.")
             .Produces<PartnerView>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithProblemResponse(StatusCodes.Status409Conflict, $"The organization is already a partner ({ProblemTypes.Conflict}); `partnerId` names it.")
+            .WithProblemResponse(StatusCodes.Status422UnprocessableEntity,
+                $"The partner is the organization itself ({ProblemTypes.Validation}) or has no wallet in ETT ({ProblemTypes.UpstreamRejected}).");
 
         group.MapGet("", ListAsync)
             .RequireAuthorization(CallerPolicies.Read)
@@ -52,7 +53,7 @@ public static class PartnersExtensions
             .WithSummary("Get a transfer partner")
             .WithDescription("One registered partner with its ETT receiver id. Served from the gateway's store; no ETT call.")
             .Produces<PartnerView>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithProblemResponse(StatusCodes.Status404NotFound, $"No such partner in this organization ({ProblemTypes.NotFound}).");
 
         group.MapDelete("/{partnerId:guid}", DeleteAsync)
             .RequireAuthorization(CallerPolicies.Write)
@@ -61,7 +62,7 @@ public static class PartnersExtensions
             .WithDescription("Removes the partner from the gateway. ETT has no way to delete an external endpoint, so the receiver stays known to ETT; " +
                 "transfers already made are unaffected.")
             .Produces(StatusCodes.Status204NoContent)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithProblemResponse(StatusCodes.Status404NotFound, $"No such partner in this organization ({ProblemTypes.NotFound}).");
 
         return endpoints;
     }

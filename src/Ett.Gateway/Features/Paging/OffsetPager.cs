@@ -1,0 +1,128 @@
+using Ett.Gateway.Upstream;
+using Ett.Gateway.Validation;
+
+namespace Ett.Gateway.Features.Paging;
+
+/// <summary>
+/// Reads one gateway page from an ETT offset-paged list (<c>skip</c>/<c>limit</c>, ETT-API.md §7). The cursor keeps the
+/// ETT offset just past the last item the page consumed, so consecutive pages neither repeat nor skip an item as long as
+/// ETT returns the same order every time and the list does not change in between.
+/// </summary>
+internal static class OffsetPager
+{
+    /// <summary>
+    /// ETT calls that fill one gateway page. Only reached when the gateway filters (e.g. by grid area) and little
+    /// matches: the page then holds fewer items than asked, and its cursor resumes the scan.
+    /// </summary>
+    public const int MaxCallsPerPage = 10;
+
+    /// <param name="query">The page size and the cursor to continue from.</param>
+    /// <param name="fetch">One ETT page at (skip, limit).</param>
+    /// <param name="map">ETT's item as callers see it.</param>
+    /// <param name="keep">A filter ETT cannot apply, or null. With one, ETT is read in larger batches and the total is unknown.</param>
+    /// <param name="orderKey">
+    /// The key ETT sorts by, when it has no tie-breaker: the page never ends between two items with the same key,
+    /// because ETT may return tied items in a different order for every skip/limit.
+    /// </param>
+    public static async Task<Page<TItem>> ReadAsync<TWire, TItem>(
+        IPagedQuery query,
+        Func<int, int, Task<EttPage<TWire>>> fetch,
+        Func<TWire, TItem> map,
+        Func<TWire, bool>? keep = null,
+        Func<TWire, long>? orderKey = null)
+    {
+        var limit = query.PageSize();
+        var start = PageCursor.OffsetOf(query.Cursor);
+        var scan = new Scan<TWire>(fetch, start, orderKey);
+        // With an order key, one more than the page: the scan ends every ETT page where a run of equal keys starts.
+        var lookahead = orderKey is null ? 0 : 1;
+        int Batch(int kept) => keep is null ? limit - kept + lookahead : Math.Min(RequestRules.MaxPageLimit, limit * 2);
+
+        var (cut, kept) = (0, 0);
+        while (kept < limit)
+        {
+            if (cut == scan.Items.Count)
+            {
+                if (scan.Exhausted || scan.Calls >= MaxCallsPerPage) break;
+                // Unfiltered, ETT was asked for the whole page: if it ended in a run of equal keys, so does this page.
+                if (keep is null && orderKey is not null && scan.Calls > 0) break;
+                await scan.FetchMoreAsync(Batch(kept));
+                continue;
+            }
+            if (keep?.Invoke(scan.Items[cut]) != false) kept++;
+            cut++;
+        }
+        if (orderKey is not null) cut = BetweenKeys(scan.Items, cut, orderKey);
+
+        var items = scan.Items.Take(cut).Where(item => keep?.Invoke(item) != false).Select(map).ToList();
+        var more = cut < scan.Items.Count || !scan.Exhausted;
+        return new Page<TItem>
+        {
+            Items = items,
+            NextCursor = more ? PageCursor.Encode(start + cut, query.Fingerprint) : null,
+            TotalCount = keep is null ? scan.Total : null,
+        };
+    }
+
+    /// <summary>
+    /// Moves a cut that would split items of equal key: back to where they start, or, when they fill the whole page,
+    /// forward past the last of them (the page then holds more than asked). The scan ends between keys, so the run
+    /// ends within it.
+    /// </summary>
+    private static int BetweenKeys<TWire>(List<TWire> items, int cut, Func<TWire, long> orderKey)
+    {
+        if (cut == 0 || cut == items.Count || orderKey(items[cut]) != orderKey(items[cut - 1])) return cut;
+        var key = orderKey(items[cut - 1]);
+        var runStart = cut - 1;
+        while (runStart > 0 && orderKey(items[runStart - 1]) == key) runStart--;
+        if (runStart > 0) return runStart;
+        while (cut < items.Count && orderKey(items[cut]) == key) cut++;
+        return cut;
+    }
+
+    /// <summary>
+    /// ETT's list from one offset on, as far as it has been fetched. With an order key every fetch ends where a run of
+    /// equal keys starts, so each run is read from a single ETT answer, in the one order that answer gave it.
+    /// </summary>
+    private sealed class Scan<TWire>(Func<int, int, Task<EttPage<TWire>>> fetch, int start, Func<TWire, long>? orderKey)
+    {
+        /// <summary>Beyond this many items with one key, the gateway gives up reading them in one ETT call.</summary>
+        private const int MaxRun = 100_000;
+
+        public List<TWire> Items { get; } = [];
+        public bool Exhausted { get; private set; }
+        public int? Total { get; private set; }
+        public int Calls { get; private set; }
+
+        public async Task FetchMoreAsync(int batch)
+        {
+            var skip = start + Items.Count;
+            while (true)
+            {
+                var page = await fetch(skip, batch);
+                Calls++;
+                var items = page.Items;
+                Total = page.Metadata?.Total;
+                // ETT's metadata.total ignores skip and limit, so it tells whether anything follows without another call.
+                Exhausted = items.Count == 0
+                    || (page.Metadata is { } meta ? skip + items.Count >= meta.Total : items.Count < batch);
+                if (Exhausted || orderKey is null)
+                {
+                    Items.AddRange(items);
+                    return;
+                }
+
+                var key = orderKey(items[^1]);
+                var runStart = items.Count - 1;
+                while (runStart > 0 && orderKey(items[runStart - 1]) == key) runStart--;
+                if (runStart > 0 || batch >= MaxRun)
+                {
+                    Items.AddRange(runStart > 0 ? items.Take(runStart) : items);
+                    return;
+                }
+                // The whole answer is one key: ask again for more, so the run comes from one answer.
+                batch *= 2;
+            }
+        }
+    }
+}
