@@ -1,5 +1,8 @@
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
+using Ett.Gateway.Features.Contracts;
+using Ett.Gateway.Features.MeteringPoints;
+using Ett.Gateway.Features.Organizations;
 using Ett.Gateway.Health;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Passthrough;
@@ -17,6 +20,8 @@ builder.Services.AddUpstream(builder.Configuration);
 builder.Services.AddPassthrough();
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
+builder.Services.AddOrganizations(builder.Configuration);
+builder.Services.AddContracts();
 
 var app = builder.Build();
 
@@ -29,6 +34,9 @@ app.MapGatewayOpenApi();
 app.MapGatewayHealth();
 app.MapSandbox();
 app.MapPassthrough();
+app.MapOrganizations();
+app.MapMeteringPoints();
+app.MapContracts();
 
 app.Run();
 
