@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using Ett.Gateway.Features.MeteringPoints;
 using Ett.Gateway.Upstream;
 using Ett.Gateway.Validation;
@@ -53,8 +55,23 @@ internal sealed record NewContract
 /// <summary>A new end for a contract.</summary>
 internal sealed record ContractChange
 {
+    private readonly DateTimeOffset? _end;
+
     /// <summary>The new end, after the contract's start; null makes the contract open-ended. The member must be present.</summary>
-    public required DateTimeOffset? End { get; init; }
+    [Required]
+    public DateTimeOffset? End
+    {
+        get => _end;
+        init
+        {
+            _end = value;
+            HasEnd = true;
+        }
+    }
+
+    // System.Text.Json calls the setter for a member that is present, even as null: an empty body is not "open-ended".
+    [JsonIgnore]
+    public bool HasEnd { get; private init; }
 }
 
 internal sealed record OrganizationRoute(
@@ -93,6 +110,13 @@ internal sealed class NewContractValidator : AbstractValidator<NewContract>
             .WithMessage("Must be today (UTC) or later.")
             .Before(c => c.End);
     }
+}
+
+internal sealed class ContractChangeValidator : AbstractValidator<ContractChange>
+{
+    public ContractChangeValidator() =>
+        RuleFor(c => c.HasEnd).Equal(true).OverridePropertyName(nameof(ContractChange.End))
+            .WithMessage("Is required: the new end, or null for open-ended.");
 }
 
 /// <summary>ETT's contract wire shape (unix seconds, PascalCase type) as callers see it.</summary>

@@ -64,11 +64,12 @@ public static class MeteringPointsApi
         var (points, contracts) = (pointsCall.Result, contractsCall.Result);
 
         var now = time.GetUtcNow();
+        var wanted = ContractMapping.TypeOf(query.Type);
         var inForce = contracts.Where(c => c.IsInForceAt(now)).DistinctBy(c => c.Gsrn).ToDictionary(c => c.Gsrn, c => c.Id);
         var meteringPoints = points.Items
             .Select(point => (Point: point, Type: ContractMapping.TypeOf(point.MeteringPointType)))
             // ETT documents only production and consumption (it filters child meters out): anything else is skipped, not guessed.
-            .Where(entry => entry.Type is { } type && (query.Type is null || type == query.Type))
+            .Where(entry => entry.Type is { } type && (wanted is null || type == wanted))
             .Select(entry => new MeteringPoint
             {
                 Gsrn = entry.Point.Gsrn,

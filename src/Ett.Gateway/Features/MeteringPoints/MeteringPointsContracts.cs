@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using Ett.Gateway.Features.Contracts;
 using Ett.Gateway.Upstream;
 using Ett.Gateway.Validation;
 using FluentValidation;
@@ -122,14 +123,16 @@ internal sealed record Technology
 internal sealed record MeteringPointsQuery(
     [property: Description("ETT's organization id (see GET /organizations).")]
     Guid OrganizationId,
+    // A string, not the enum: minimal APIs bind enums case-sensitively by member name ("Production").
     [property: Description("Only metering points of this type: `production` or `consumption`; all when absent.")]
-    MeteringPointType? Type);
+    string? Type);
 
 internal sealed class MeteringPointsQueryValidator : AbstractValidator<MeteringPointsQuery>
 {
     public MeteringPointsQueryValidator()
     {
         RuleFor(q => q.OrganizationId).NonEmptyGuid();
-        RuleFor(q => q.Type).IsInEnum().WithMessage("Must be 'production' or 'consumption'.");
+        RuleFor(q => q.Type).Must(type => type is null || ContractMapping.TypeOf(type) is not null)
+            .WithMessage("Must be 'production' or 'consumption'.");
     }
 }
