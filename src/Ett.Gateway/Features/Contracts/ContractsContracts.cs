@@ -43,9 +43,11 @@ internal sealed record Contract
 internal sealed record NewContract
 {
     /// <summary>The metering point's GSRN (18 digits); it must be the organization's and able to issue certificates.</summary>
+    [Required]
     public string? Gsrn { get; init; }
 
     /// <summary>When issuing starts: today (UTC) or later; whole seconds (ETT keeps unix seconds).</summary>
+    [Required]
     public DateTimeOffset? Start { get; init; }
 
     /// <summary>When issuing ends, after <c>start</c>; absent or null for open-ended.</summary>
@@ -100,8 +102,10 @@ internal sealed class ContractRouteValidator : AbstractValidator<ContractRoute>
 
 internal sealed class NewContractValidator : AbstractValidator<NewContract>
 {
-    public NewContractValidator(TimeProvider time)
+    // Optional: the gateway registers a TimeProvider (AddUpstream), hosts that only validate requests need not.
+    public NewContractValidator(TimeProvider? clock = null)
     {
+        var time = clock ?? TimeProvider.System;
         RuleFor(c => c.Gsrn).Cascade(CascadeMode.Stop).NotEmpty().WithMessage("Is required.").Gsrn();
         RuleFor(c => c.Start).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("Is required.")

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
 using System.Text.Json.Serialization;
 using Ett.Gateway.Features.Contracts;
 using Ett.Gateway.Upstream;
@@ -124,6 +125,7 @@ internal sealed record MeteringPointsQuery(
     [property: Description("ETT's organization id (see GET /organizations).")]
     Guid OrganizationId,
     // A string, not the enum: minimal APIs bind enums case-sensitively by member name ("Production").
+    [FromQuery(Name = "type")]
     [property: Description("Only metering points of this type: `production` or `consumption`; all when absent.")]
     string? Type);
 

@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
 using Ett.Gateway.Upstream;
 using Ett.Gateway.Validation;
 using FluentValidation;
@@ -37,11 +39,17 @@ internal sealed record OnboardingLink
     public required string EttClient { get; init; }
 }
 
+// Query names are spelled out so the OpenAPI document shows them as callers write them (binding ignores case anyway).
 internal sealed record OnboardingLinkQuery(
+    [FromQuery(Name = "redirectUrl")]
+    [property: Required]
     [property: Description("Where ETT sends the user after consenting: an absolute https URL on the gateway's allow-list (Onboarding:AllowedRedirectUrls; same origin, path equal to or below an entry's).")]
     string? RedirectUrl,
+    [FromQuery(Name = "language")]
+    [property: Required]
     [property: Description("Language of ETT's consent page: `da` or `en`.")]
     string? Language,
+    [FromQuery(Name = "client")]
     [property: Description("Name of the configured ETT client to consent to; the first configured client when absent.")]
     string? Client);
 
