@@ -8,16 +8,17 @@ namespace Ett.Gateway.OpenApi;
 internal static class EndpointDocumentation
 {
     /// <summary>
-    /// Shows <paramref name="example"/>, serialized as the endpoint writes it (camelCase, ISO times), as the example of
-    /// the <paramref name="status"/> response.
+    /// Describes the <paramref name="status"/> response and shows <paramref name="example"/>, serialized as the endpoint
+    /// writes it (camelCase, ISO times), as its example.
     /// </summary>
-    public static RouteHandlerBuilder WithResponseExample<T>(this RouteHandlerBuilder builder, int status, T example)
+    public static RouteHandlerBuilder WithResponseExample<T>(this RouteHandlerBuilder builder, int status, string description, T example)
     {
         var json = JsonSerializer.SerializeToNode(example, JsonSerializerOptions.Web);
         return builder.AddOpenApiOperationTransformer((operation, _, _) =>
         {
-            if (operation.Responses?.GetValueOrDefault(status.ToString()) is { Content: { } content })
-                foreach (var media in content.Values) media.Example = json?.DeepClone();
+            if (operation.Responses?.GetValueOrDefault(status.ToString()) is not { } response) return Task.CompletedTask;
+            response.Description = description;
+            foreach (var media in response.Content?.Values ?? []) media.Example = json?.DeepClone();
             return Task.CompletedTask;
         });
     }

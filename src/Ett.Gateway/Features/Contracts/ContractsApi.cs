@@ -29,7 +29,7 @@ public static class ContractsApi
             .WithName("ListContracts")
             .WithSummary("Contracts")
             .WithDescription("The organization's contracts, past, current and future; `active` says whether one is in force now.")
-            .WithResponseExample(StatusCodes.Status200OK, new ContractList { Contracts = [Example] });
+            .WithResponseExample(StatusCodes.Status200OK, "The organization's contracts.", new ContractList { Contracts = [Example] });
 
         contracts.MapGet("/{contractId}", GetContract)
             .RequireAuthorization(CallerPolicies.Read)
@@ -37,7 +37,7 @@ public static class ContractsApi
             .WithSummary("One contract")
             .WithDescription("One contract of the organization.")
             .DocumentsProblem(StatusCodes.Status404NotFound, $"The organization has no such contract ({ProblemTypes.NotFound}).")
-            .WithResponseExample(StatusCodes.Status200OK, Example);
+            .WithResponseExample(StatusCodes.Status200OK, "The contract.", Example);
 
         contracts.MapPost("", CreateContract)
             .RequireAuthorization(CallerPolicies.Write)
@@ -50,7 +50,7 @@ public static class ContractsApi
             .DocumentsProblem(StatusCodes.Status409Conflict,
                 $"The metering point already has an active or overlapping contract ({ProblemTypes.ContractOverlap}) or "
                 + $"cannot be used for issuing certificates ({ProblemTypes.MeteringPointCannotIssue}).")
-            .WithResponseExample(StatusCodes.Status201Created, Example with { Created = Example.Start });
+            .WithResponseExample(StatusCodes.Status201Created, "The contract was created; `Location` names it.", Example with { Created = Example.Start });
 
         contracts.MapPatch("/{contractId}", ChangeContractEnd)
             .RequireAuthorization(CallerPolicies.Write)
@@ -62,7 +62,7 @@ public static class ContractsApi
             .DocumentsProblem(StatusCodes.Status404NotFound, $"The organization has no such contract ({ProblemTypes.NotFound}).")
             .DocumentsProblem(StatusCodes.Status409Conflict,
                 $"The new end makes the contract overlap another one of the metering point ({ProblemTypes.ContractOverlap}).")
-            .WithResponseExample(StatusCodes.Status200OK, Example with { End = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero) });
+            .WithResponseExample(StatusCodes.Status200OK, "The contract with its new end.", Example with { End = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero) });
 
         return app;
     }

@@ -25,7 +25,7 @@ public static class MeteringPointsApi
                 + "is in force now (`active`, `contractId`), so ETT issues certificates for it. Activate one with POST "
                 + "/organizations/{organizationId}/contracts. `relationStatus` is `pending` while DataHub has not yet released "
                 + "the organization's metering points to ETT; the list is then empty. Two ETT calls: metering points and contracts.")
-            .WithResponseExample(StatusCodes.Status200OK, new MeteringPointList
+            .WithResponseExample(StatusCodes.Status200OK, "The metering points, with the DataHub relation state.", new MeteringPointList
             {
                 RelationStatus = RelationStatus.Created,
                 MeteringPoints =

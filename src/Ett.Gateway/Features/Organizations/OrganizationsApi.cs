@@ -37,7 +37,7 @@ public static class OrganizationsApi
                 + "caller may act for (Callers:Organizations), each with the ETT client that serves it. ETT's consent lists are "
                 + "read once per configured client and cached briefly (Ett:ConsentsCacheDuration).")
             .ProducesUpstreamProblems()
-            .WithResponseExample(StatusCodes.Status200OK, new OrganizationList
+            .WithResponseExample(StatusCodes.Status200OK, "The consented organizations the caller may act for.", new OrganizationList
             {
                 Organizations =
                 [
@@ -52,7 +52,7 @@ public static class OrganizationsApi
                 + "(Ett:BaseUrl: demo or production). A user of the organization signs in with MitID there, consents, and "
                 + "is sent to `redirectUrl`; the organization then appears in GET /organizations. The embedded sandbox has "
                 + "no onboarding page: there the link points at the sandbox host and consent is granted by seed or test.")
-            .WithResponseExample(StatusCodes.Status200OK, new OnboardingLink
+            .WithResponseExample(StatusCodes.Status200OK, "The onboarding link.", new OnboardingLink
             {
                 Url = "https://demo.energytrackandtrace.dk/da/onboarding?client-id=1b8e5f0a-0000-4000-8000-00000000c11e&redirect-url=https%3A%2F%2Fapp.example.com%2Fonboarding%2Fdone",
                 EttClient = "default",

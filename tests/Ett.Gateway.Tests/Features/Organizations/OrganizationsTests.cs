@@ -122,6 +122,8 @@ public class OnboardingLinkTests
     [InlineData("redirectUrl=https://app.example.com/onboarding-evil&language=da", "redirectUrl")]
     [InlineData("redirectUrl=https://app.example.com.evil.net/onboarding&language=da", "redirectUrl")]
     [InlineData("redirectUrl=https://app.example.com:8443/onboarding&language=da", "redirectUrl")]
+    [InlineData("redirectUrl=https://app.example.com/onboarding/../admin&language=da", "redirectUrl")]
+    [InlineData("redirectUrl=https://app.example.com/onboarding/%252e%252e/admin&language=da", "redirectUrl")]
     [InlineData("redirectUrl=https://app.example.com/onboarding", "language")]
     [InlineData("redirectUrl=https://app.example.com/onboarding&language=de", "language")]
     [InlineData("redirectUrl=https://app.example.com/onboarding&language=da&client=nobody", "client")]
