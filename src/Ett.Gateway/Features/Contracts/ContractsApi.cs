@@ -110,7 +110,7 @@ public static class ContractsApi
                 cancellationToken);
         }
         catch (GatewayProblemException problem) when (problem.Status is StatusCodes.Status403Forbidden or StatusCodes.Status409Conflict
-            || problem.Type == ProblemTypes.UpstreamRejected && problem.Status == StatusCodes.Status400BadRequest)
+            || (problem.Type == ProblemTypes.UpstreamRejected && problem.Status == StatusCodes.Status400BadRequest))
         {
             throw await refusals.OfCreateAsync(organizationId, contract.Gsrn!, problem, cancellationToken);
         }
