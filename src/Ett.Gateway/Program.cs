@@ -2,6 +2,9 @@ using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Certificates;
 using Ett.Gateway.Features.Claims;
+using Ett.Gateway.Features.Contracts;
+using Ett.Gateway.Features.MeteringPoints;
+using Ett.Gateway.Features.Organizations;
 using Ett.Gateway.Features.Transfers;
 using Ett.Gateway.Features.Wallet;
 using Ett.Gateway.Health;
@@ -21,6 +24,8 @@ builder.Services.AddUpstream(builder.Configuration);
 builder.Services.AddPassthrough();
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
+builder.Services.AddOrganizations(builder.Configuration);
+builder.Services.AddContracts();
 
 var app = builder.Build();
 
@@ -33,6 +38,9 @@ app.MapGatewayOpenApi();
 app.MapGatewayHealth();
 app.MapSandbox();
 app.MapPassthrough();
+app.MapOrganizations();
+app.MapMeteringPoints();
+app.MapContracts();
 app.MapWallet();
 app.MapCertificates();
 app.MapClaimHistory();
