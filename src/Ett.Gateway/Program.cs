@@ -2,6 +2,9 @@ using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Certificates;
 using Ett.Gateway.Features.Claims;
+using Ett.Gateway.Features.Contracts;
+using Ett.Gateway.Features.MeteringPoints;
+using Ett.Gateway.Features.Organizations;
 using Ett.Gateway.Features.Partners;
 using Ett.Gateway.Features.Transfers;
 using Ett.Gateway.Features.Wallet;
@@ -27,6 +30,8 @@ builder.Services.AddClaims();
 builder.Services.AddPassthrough();
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
+builder.Services.AddOrganizations(builder.Configuration);
+builder.Services.AddContracts();
 
 var app = builder.Build();
 
@@ -43,6 +48,9 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapPassthrough();
+app.MapOrganizations();
+app.MapMeteringPoints();
+app.MapContracts();
 app.MapWallet();
 app.MapCertificates();
 app.MapClaimHistory();

@@ -24,6 +24,18 @@ public static class ProblemTypes
     /// <summary>ETT no longer accepts the pinned <c>X-API-Version</c>: a gateway configuration problem, not the caller's.</summary>
     public const string UpstreamVersionUnsupported = Base + "upstream-version-unsupported";
 
+    /// <summary>
+    /// ETT refused to create or change a contract for a consented organization: only trial clients may (ETT answers an
+    /// empty 403 for both this and a missing consent; the gateway tells them apart with the consent list).
+    /// </summary>
+    public const string ContractNotAllowed = Base + "contract-not-allowed";
+
+    /// <summary>The contract would overlap another contract of the metering point (or an active one exists).</summary>
+    public const string ContractOverlap = Base + "contract-overlap";
+
+    /// <summary>The metering point cannot be used for issuing certificates, so ETT refuses a contract for it.</summary>
+    public const string MeteringPointCannotIssue = Base + "metering-point-cannot-issue";
+
     public const string UpstreamTokenUnavailable = Base + "upstream-token-unavailable";
     public const string Internal = Base + "internal";
 

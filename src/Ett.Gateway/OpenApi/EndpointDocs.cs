@@ -15,14 +15,21 @@ public static class EndpointDocs
     /// </summary>
     public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, object example)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        builder.WithResponseExample(status, description: null, example);
+
+    /// <summary>As <see cref="WithResponseExample{TBuilder}(TBuilder, int, object)"/>, also describing the response.</summary>
+    public static TBuilder WithResponseExample<TBuilder>(this TBuilder builder, int status, string? description, object example)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        var json = JsonSerializer.SerializeToNode(example, JsonSerializerOptions.Web);
+        return builder.AddOpenApiOperationTransformer((operation, _, _) =>
         {
-            if (operation.Responses?.GetValueOrDefault(status.ToString(CultureInfo.InvariantCulture)) is OpenApiResponse { Content: { } content })
-            {
-                foreach (var media in content.Values) media.Example = JsonSerializer.SerializeToNode(example, JsonSerializerOptions.Web);
-            }
+            if (operation.Responses?.GetValueOrDefault(status.ToString(CultureInfo.InvariantCulture)) is not OpenApiResponse response) return Task.CompletedTask;
+            if (description is not null) response.Description = description;
+            foreach (var media in response.Content?.Values ?? []) media.Example = json?.DeepClone();
             return Task.CompletedTask;
         });
+    }
 
     /// <summary>Lists the values a string query parameter accepts, so clients and Swagger UI offer exactly those.</summary>
     public static TBuilder WithQueryValues<TBuilder>(this TBuilder builder, string parameter, params string[] values)

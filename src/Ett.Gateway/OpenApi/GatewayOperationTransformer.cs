@@ -15,6 +15,11 @@ internal sealed class GatewayOperationTransformer(GatewaySecuritySchemes securit
 {
     private const string ProblemJson = "application/problem+json";
 
+    private static readonly Dictionary<string, string> SharedRouteValues = new(StringComparer.Ordinal)
+    {
+        ["organizationId"] = "ETT's id of the organization to act for (see GET /organizations); the caller must be allowed to act for it.",
+    };
+
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
@@ -41,6 +46,14 @@ internal sealed class GatewayOperationTransformer(GatewaySecuritySchemes securit
             if (declared.Description is { Length: > 0 } description
                 && operation.Responses?.GetValueOrDefault(declared.StatusCode.ToString()) is OpenApiResponse response)
                 response.Description = description;
+        }
+
+        // Route values every feature shares are described once, here.
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            if (parameter.In == ParameterLocation.Path && string.IsNullOrEmpty(parameter.Description) &&
+                SharedRouteValues.TryGetValue(parameter.Name ?? "", out var shared))
+                parameter.Description = shared;
         }
 
         // Conventions add responses in registration order; readers expect them by status.

@@ -20,6 +20,10 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
     public const string HeaderName = "Idempotency-Key";
     public const int MaxKeyLength = 255;
 
+    public const string HeaderDescription =
+        "Required. 1 to 255 visible ASCII characters (quoted as the IETF draft's sf-string, or bare), unique per intended request; " +
+        "send the same key when retrying. Kept at least 24 hours.";
+
     /// <summary>
     /// Runs <paramref name="work"/> once per caller and key. The request is fingerprinted as the gateway bound it, so
     /// a retry that spells the same JSON differently still matches.

@@ -38,6 +38,35 @@ internal sealed record OperationView
     };
 
     internal static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    /// <summary>A two-certificate transfer of 5 MWh whose first leg ETT completed (for the API documentation).</summary>
+    internal static readonly OperationView Example = new()
+    {
+        OperationId = new Guid("019ab5f2-3c10-7d4e-9a51-2f0c8e6b1d20"),
+        OrganizationId = new Guid("5a4d0000-0000-4000-8000-000000000002"),
+        Kind = "transfer",
+        Status = "running",
+        RequestedWh = 5_000_000,
+        CompletedWh = 3_200_000,
+        CreatedAt = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
+        UpdatedAt = new DateTimeOffset(2026, 11, 25, 12, 0, 16, TimeSpan.Zero),
+        Legs =
+        [
+            ExampleLeg(0, "8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c11", 3_200_000, "completed"),
+            ExampleLeg(1, "8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c12", 1_800_000, "submitted"),
+        ],
+    };
+
+    private static LegView ExampleLeg(int sequence, string streamId, long quantityWh, string status) => new()
+    {
+        Sequence = sequence,
+        Certificate = new CertificateId { Registry = "Energinet.dk", StreamId = new Guid(streamId) },
+        ReceiverId = new Guid("2b7c4d10-5e8f-4a6b-9c1d-3e5f7a9b1c2d"),
+        QuantityWh = quantityWh,
+        HashedAttributes = [],
+        EttRequestId = new Guid($"7d3f9a20-0000-4000-8000-00000000000{sequence}"),
+        Status = status,
+    };
 }
 
 /// <summary>One ETT transfer or claim request of an operation.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.OpenApi;
@@ -17,26 +18,29 @@ internal static class OperationsEndpoints
     {
         var group = endpoints.MapGroup("").WithTags("Operations").RequireAuthorization(CallerPolicies.Read);
 
-        group.MapGet("/operations/{operationId:guid}", GetAsync)
+        group.MapGet("/operations/{operationId}", GetAsync)
             .WithName("GetOperation")
             .WithSummary("Get an operation")
             .WithDescription("A transfer or claim started by this gateway: its status, requested and completed Wh, and one leg per ETT request. " +
                 "Pending legs are refreshed from ETT's request status by a background worker. Only operations of organizations the caller may act for are visible.")
             .Produces<OperationView>()
+            .WithResponseExample(StatusCodes.Status200OK, "The operation as the journal holds it.", OperationView.Example)
+            .WithProblemResponse(StatusCodes.Status400BadRequest, $"operationId is not a GUID ({ProblemTypes.Validation}).")
             .WithProblemResponse(StatusCodes.Status404NotFound,
                 $"No such operation, or one of an organization the caller may not act for ({ProblemTypes.NotFound}).");
 
-        group.MapGet("/organizations/{organizationId:guid}/operations", ListAsync)
+        group.MapGet("/organizations/{organizationId}/operations", ListAsync)
             .WithName("ListOperations")
             .WithSummary("List an organization's operations")
             .WithDescription("Newest first. `status` filters by accepted, running, completed, failed or partiallyCompleted; `limit` is 1 to 500 (default 50).")
             .Produces<OperationList>()
+            .WithResponseExample(StatusCodes.Status200OK, "The organization's operations, newest first.", new OperationList([OperationView.Example]))
             .WithQueryValues("status", "accepted", "running", "completed", "failed", "partiallyCompleted")
-            .WithProblemResponse(StatusCodes.Status400BadRequest, $"Unknown status or limit out of range ({ProblemTypes.Validation}).");
+            .WithProblemResponse(StatusCodes.Status400BadRequest, $"organizationId is not a GUID, status is unknown or limit out of range ({ProblemTypes.Validation}).");
     }
 
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(
-        Guid operationId, HttpContext http, IOperationStore journal, OrganizationAccess access, CancellationToken cancellationToken)
+        [Description("The operation's id, from the 202 answer or its Location header.")] Guid operationId, HttpContext http, IOperationStore journal, OrganizationAccess access, CancellationToken cancellationToken)
     {
         var operation = await journal.GetOperationAsync(operationId, cancellationToken);
         // Another organization's operation is reported missing, not forbidden: its existence is not the caller's business.
@@ -46,7 +50,9 @@ internal static class OperationsEndpoints
     }
 
     private static async Task<Results<Ok<OperationList>, ValidationProblem>> ListAsync(
-        Guid organizationId, [FromQuery] string? status, [FromQuery] int? limit, IOperationStore journal, CancellationToken cancellationToken)
+        Guid organizationId,
+        [FromQuery, Description("Only operations in this status.")] string? status,
+        [FromQuery, Description("At most this many, 1 to 500 (default 50).")] int? limit, IOperationStore journal, CancellationToken cancellationToken)
     {
         OperationStatus? wanted = null;
         if (status is not null)

@@ -31,8 +31,10 @@ public static class OperationsExtensions
     /// </summary>
     internal static RouteHandlerBuilder ProducesOperation(this RouteHandlerBuilder endpoint) =>
         endpoint.Produces<OperationView>(StatusCodes.Status202Accepted)
+            .WithResponseExample(StatusCodes.Status202Accepted,
+                "The operation was accepted; `Location: /operations/{operationId}` follows it. A replay returns these exact bytes.", OperationView.Example)
             .WithProblemResponse(StatusCodes.Status400BadRequest,
-                $"No usable Idempotency-Key ({ProblemTypes.IdempotencyKeyRequired}), or an invalid field ({ProblemTypes.Validation}).")
+                $"No usable Idempotency-Key ({ProblemTypes.IdempotencyKeyRequired}), or an invalid field or organizationId ({ProblemTypes.Validation}).")
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The partner or a named certificate does not exist ({ProblemTypes.NotFound}).")
             .WithProblemResponse(StatusCodes.Status409Conflict,
                 $"An earlier request with this Idempotency-Key is still running ({ProblemTypes.IdempotencyKeyInFlight}); retry after Retry-After.")

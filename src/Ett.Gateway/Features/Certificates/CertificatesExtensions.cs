@@ -31,7 +31,7 @@ public static class CertificatesExtensions
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
             .WithQueryValues("type", CertificateQuery.Types)
             .WithQueryValues("gridArea", CertificateQuery.GridAreas)
-            .WithResponseExample(StatusCodes.Status200OK, Example);
+            .WithResponseExample(StatusCodes.Status200OK, "One page of available certificates and the cursor of the next.", Example);
         return app;
     }
 

@@ -27,7 +27,7 @@ public static class ClaimHistoryExtensions
                 + "list has no defined order, so the gateway's offset paging relies on ETT returning the same order for "
                 + "every page; claims made meanwhile can shift later pages. `totalCount` is ETT's count of matching claims.")
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
-            .WithResponseExample(StatusCodes.Status200OK, Example);
+            .WithResponseExample(StatusCodes.Status200OK, "One page of claims and the cursor of the next.", Example);
         return app;
     }
 

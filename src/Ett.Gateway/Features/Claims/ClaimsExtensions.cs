@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Ett.Gateway.Callers;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Operations;
@@ -14,7 +15,7 @@ public static class ClaimsExtensions
     /// <summary><c>POST /organizations/{organizationId}/claims</c>: claim production against consumption as one idempotent operation.</summary>
     public static IEndpointRouteBuilder MapClaims(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGroup("/organizations/{organizationId:guid}/claims")
+        endpoints.MapGroup("/organizations/{organizationId}/claims")
             .WithTags("Claims")
             .WithRequestValidation()
             .ProducesUpstreamProblems()
@@ -32,7 +33,7 @@ public static class ClaimsExtensions
     }
 
     private static Task<Results<IdempotentResponse, ProblemHttpResult>> ClaimAsync(
-        Guid organizationId, ClaimRequest request, [FromHeader(Name = IdempotentRequests.HeaderName)] string? idempotencyKey,
+        Guid organizationId, ClaimRequest request, [FromHeader(Name = IdempotentRequests.HeaderName), Description(IdempotentRequests.HeaderDescription)] string? idempotencyKey,
         HttpContext http, IdempotentRequests idempotency, ClaimEnergy claims) =>
         idempotency.ExecuteAsync(http, idempotencyKey, request, (attempt, cancellationToken) => claims.RunAsync(organizationId, request, attempt, cancellationToken));
 }

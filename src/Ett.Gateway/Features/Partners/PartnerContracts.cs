@@ -39,6 +39,17 @@ internal sealed record PartnerView
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>For the API documentation.</summary>
+    internal static readonly PartnerView Example = new()
+    {
+        PartnerId = new Guid("019ab5f1-7e20-7a3b-8c4d-5e6f7a8b9c0d"),
+        OrganizationId = new Guid("5a4d0000-0000-4000-8000-000000000002"),
+        Name = "Sandbox Energihandel ApS",
+        PartnerOrganizationId = new Guid("5a4d0000-0000-4000-8000-000000000004"),
+        ReceiverId = new Guid("2b7c4d10-5e8f-4a6b-9c1d-3e5f7a9b1c2d"),
+        CreatedAt = new DateTimeOffset(2026, 11, 25, 11, 58, 0, TimeSpan.Zero),
+    };
+
     public static PartnerView From(Partner partner) => new()
     {
         PartnerId = partner.PartnerId,

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.OpenApi;
@@ -9,6 +10,9 @@ namespace Ett.Gateway.Features.Partners;
 
 public static class PartnersExtensions
 {
+    private const string NotGuid = $"organizationId or partnerId is not a GUID ({ProblemTypes.Validation}).";
+    private const string PartnerIdDescription = "The partner's id, from its registration.";
+
     /// <summary>The partner registry and its store (the operations store's database).</summary>
     public static IServiceCollection AddPartners(this IServiceCollection services)
     {
@@ -20,7 +24,7 @@ public static class PartnersExtensions
     /// <summary><c>/organizations/{organizationId}/partners</c>: register, list, read and forget transfer receivers.</summary>
     public static IEndpointRouteBuilder MapPartners(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/organizations/{organizationId:guid}/partners")
+        var group = endpoints.MapGroup("/organizations/{organizationId}/partners")
             .WithTags("Partners")
             .WithRequestValidation();
 
@@ -36,6 +40,7 @@ public static class PartnersExtensions
                 "The receiver id is stored, so transfers to the partner make no further registration calls. " +
                 "An organization already registered as a partner answers 409 with its `partnerId`.")
             .Produces<PartnerView>(StatusCodes.Status201Created)
+            .WithResponseExample(StatusCodes.Status201Created, "The partner was registered; `Location` names it.", PartnerView.Example)
             .WithProblemResponse(StatusCodes.Status409Conflict, $"The organization is already a partner ({ProblemTypes.Conflict}); `partnerId` names it.")
             .WithProblemResponse(StatusCodes.Status422UnprocessableEntity,
                 $"The partner is the organization itself ({ProblemTypes.Validation}) or has no wallet in ETT ({ProblemTypes.UpstreamRejected}).");
@@ -45,23 +50,28 @@ public static class PartnersExtensions
             .WithName("ListPartners")
             .WithSummary("List transfer partners")
             .WithDescription("Every partner registered for the organization, oldest first. Served from the gateway's store; no ETT call.")
-            .Produces<PartnerList>();
+            .Produces<PartnerList>()
+            .WithResponseExample(StatusCodes.Status200OK, "The organization's partners.", new PartnerList([PartnerView.Example]))
+            .WithProblemResponse(StatusCodes.Status400BadRequest, NotGuid);
 
-        group.MapGet("/{partnerId:guid}", GetAsync)
+        group.MapGet("/{partnerId}", GetAsync)
             .RequireAuthorization(CallerPolicies.Read)
             .WithName("GetPartner")
             .WithSummary("Get a transfer partner")
             .WithDescription("One registered partner with its ETT receiver id. Served from the gateway's store; no ETT call.")
             .Produces<PartnerView>()
+            .WithResponseExample(StatusCodes.Status200OK, "The partner.", PartnerView.Example)
+            .WithProblemResponse(StatusCodes.Status400BadRequest, NotGuid)
             .WithProblemResponse(StatusCodes.Status404NotFound, $"No such partner in this organization ({ProblemTypes.NotFound}).");
 
-        group.MapDelete("/{partnerId:guid}", DeleteAsync)
+        group.MapDelete("/{partnerId}", DeleteAsync)
             .RequireAuthorization(CallerPolicies.Write)
             .WithName("DeletePartner")
             .WithSummary("Forget a transfer partner")
             .WithDescription("Removes the partner from the gateway. ETT has no way to delete an external endpoint, so the receiver stays known to ETT; " +
                 "transfers already made are unaffected.")
             .Produces(StatusCodes.Status204NoContent)
+            .WithProblemResponse(StatusCodes.Status400BadRequest, NotGuid)
             .WithProblemResponse(StatusCodes.Status404NotFound, $"No such partner in this organization ({ProblemTypes.NotFound}).");
 
         return endpoints;
@@ -99,13 +109,13 @@ public static class PartnersExtensions
         TypedResults.Ok(new PartnerList([.. (await partners.ListAsync(organizationId, cancellationToken)).Select(PartnerView.From)]));
 
     private static async Task<Results<Ok<PartnerView>, ProblemHttpResult>> GetAsync(
-        Guid organizationId, Guid partnerId, PartnerStore partners, CancellationToken cancellationToken) =>
+        Guid organizationId, [Description(PartnerIdDescription)] Guid partnerId, PartnerStore partners, CancellationToken cancellationToken) =>
         await partners.GetAsync(organizationId, partnerId, cancellationToken) is { } partner
             ? TypedResults.Ok(PartnerView.From(partner))
             : NotFound(partnerId);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid organizationId, Guid partnerId, PartnerStore partners, CancellationToken cancellationToken) =>
+        Guid organizationId, [Description(PartnerIdDescription)] Guid partnerId, PartnerStore partners, CancellationToken cancellationToken) =>
         await partners.DeleteAsync(organizationId, partnerId, cancellationToken) ? TypedResults.NoContent() : NotFound(partnerId);
 
     internal static ProblemHttpResult NotFound(Guid partnerId) =>

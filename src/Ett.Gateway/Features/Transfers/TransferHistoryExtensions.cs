@@ -27,7 +27,7 @@ public static class TransferHistoryExtensions
                 + "paging relies on; transfers made meanwhile can shift later pages. `totalCount` is ETT's count of "
                 + "matching transfers.")
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
-            .WithResponseExample(StatusCodes.Status200OK, Example);
+            .WithResponseExample(StatusCodes.Status200OK, "One page of outgoing transfers and the cursor of the next.", Example);
         return app;
     }
 

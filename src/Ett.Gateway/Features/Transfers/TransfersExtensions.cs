@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Ett.Gateway.Callers;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Operations;
@@ -20,7 +21,7 @@ public static class TransfersExtensions
     /// <summary><c>POST /organizations/{organizationId}/transfers</c>: transfer to a partner as one idempotent operation.</summary>
     public static IEndpointRouteBuilder MapTransfers(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGroup("/organizations/{organizationId:guid}/transfers")
+        endpoints.MapGroup("/organizations/{organizationId}/transfers")
             .WithTags("Transfers")
             .WithRequestValidation()
             .ProducesUpstreamProblems()
@@ -40,7 +41,7 @@ public static class TransfersExtensions
     }
 
     private static Task<Results<IdempotentResponse, ProblemHttpResult>> TransferAsync(
-        Guid organizationId, TransferRequest request, [FromHeader(Name = IdempotentRequests.HeaderName)] string? idempotencyKey,
+        Guid organizationId, TransferRequest request, [FromHeader(Name = IdempotentRequests.HeaderName), Description(IdempotentRequests.HeaderDescription)] string? idempotencyKey,
         HttpContext http, IdempotentRequests idempotency, TransferToPartner transfers) =>
         idempotency.ExecuteAsync(http, idempotencyKey, request, (attempt, cancellationToken) => transfers.RunAsync(organizationId, request, attempt, cancellationToken));
 }

@@ -21,7 +21,8 @@ public static class WalletExtensions
             .WithDescription("The organization's ETT wallet (ETT creates one per organization): its id, public key, whether "
                 + "it is disabled, and the production and consumption quantity available in it, in Wh.")
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
-            .WithResponseExample(StatusCodes.Status200OK, WalletExample);
+            .WithProblemResponse(StatusCodes.Status400BadRequest, $"organizationId is not a GUID ({ProblemTypes.Validation}).")
+            .WithResponseExample(StatusCodes.Status200OK, "The wallet and its available quantities.", WalletExample);
 
         group.MapPost("/receive-endpoints", CreateReceiveEndpointAsync)
             .RequireAuthorization(CallerPolicies.Write)
@@ -33,7 +34,7 @@ public static class WalletExtensions
             .WithProblemResponse(StatusCodes.Status400BadRequest,
                 $"ETT refused, e.g. because the wallet is disabled ({ProblemTypes.UpstreamRejected}); `detail` has ETT's reason.")
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
-            .WithResponseExample(StatusCodes.Status201Created, ReceiveEndpointExample);
+            .WithResponseExample(StatusCodes.Status201Created, "The new endpoint's walletReference, to give to the partner.", ReceiveEndpointExample);
         return app;
     }
 

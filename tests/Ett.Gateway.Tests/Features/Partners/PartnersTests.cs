@@ -101,6 +101,15 @@ public sealed class PartnersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partner_id_that_is_not_a_guid_is_400()
+    {
+        var response = await caller.GetAsync($"{Partners}/not-a-guid");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Read_only_caller_cannot_register_a_partner()
     {
         var reader = env.Gateway.CreateCaller(await env.Sandbox.GetCallerTokenAsync(Ett.Sandbox.SandboxSeed.ReaderClientId, Ett.Sandbox.SandboxSeed.CallerClientSecret));
