@@ -23,15 +23,15 @@ builder.Services.AddGatewayErrors();
 builder.Services.AddRequestValidation();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
-builder.Services.AddOperations(builder.Configuration);
-builder.Services.AddPartners();
-builder.Services.AddTransfers();
-builder.Services.AddClaims();
 builder.Services.AddPassthrough();
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
+builder.Services.AddOperations(builder.Configuration);
 builder.Services.AddOrganizations(builder.Configuration);
 builder.Services.AddContracts();
+builder.Services.AddPartners();
+builder.Services.AddTransfers();
+builder.Services.AddClaims();
 
 var app = builder.Build();
 
@@ -43,10 +43,6 @@ app.UseAuthorization();
 app.MapGatewayOpenApi();
 app.MapGatewayHealth();
 app.MapSandbox();
-app.MapOperations();
-app.MapPartners();
-app.MapTransfers();
-app.MapClaims();
 app.MapPassthrough();
 app.MapOrganizations();
 app.MapMeteringPoints();
@@ -55,6 +51,10 @@ app.MapWallet();
 app.MapCertificates();
 app.MapClaimHistory();
 app.MapTransferHistory();
+app.MapPartners();
+app.MapTransfers();
+app.MapClaims();
+app.MapOperations();
 
 app.Run();
 
