@@ -2,9 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Polly.CircuitBreaker;
-using Polly.RateLimiting;
-using Polly.Timeout;
 
 namespace Ett.Gateway.Errors;
 
@@ -43,8 +40,8 @@ internal static partial class EttErrors
     }
 
     /// <summary>
-    /// The gateway's problem when sending to ETT threw: connection failures (502), timeouts (504), an open circuit or
-    /// rate limiter (503). Null when the exception is something else, including the caller's own cancellation.
+    /// The gateway's problem when sending to ETT threw: connection failures (502), timeouts (504). Null when the
+    /// exception is something else, including the caller's own cancellation.
     /// </summary>
     public static GatewayProblemException? FromTransportFailure(Exception exception, CancellationToken cancellationToken)
     {
@@ -53,12 +50,9 @@ internal static partial class EttErrors
         // Messages of these exceptions can carry host names and socket details; the caller gets a fixed text instead.
         var problem = exception switch
         {
-            TimeoutRejectedException or TaskCanceledException { InnerException: TimeoutException } =>
+            TaskCanceledException { InnerException: TimeoutException } =>
                 new GatewayProblemException(StatusCodes.Status504GatewayTimeout, ProblemTypes.UpstreamUnavailable,
                     Titles.Unavailable, "ETT did not answer in time.", exception),
-            BrokenCircuitException or RateLimiterRejectedException =>
-                new GatewayProblemException(StatusCodes.Status503ServiceUnavailable, ProblemTypes.UpstreamUnavailable,
-                    Titles.Unavailable, "ETT is failing repeatedly; the gateway is not calling it for a while.", exception),
             HttpRequestException or SocketException or IOException =>
                 new GatewayProblemException(StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable,
                     Titles.Unavailable, "ETT could not be reached.", exception),

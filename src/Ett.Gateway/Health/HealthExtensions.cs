@@ -6,7 +6,8 @@ namespace Ett.Gateway.Health;
 
 public static class HealthExtensions
 {
-    private const string ReadyTag = "ready";
+    /// <summary>Checks with this tag make up <c>/health/ready</c>.</summary>
+    public const string ReadyTag = "ready";
 
     public static IServiceCollection AddGatewayHealth(this IServiceCollection services)
     {

@@ -1,3 +1,4 @@
+using Ett.Gateway.Health;
 using Ett.Gateway.Operations.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,7 @@ public static class OperationsStoreExtensions
         services.AddSingleton<IIdempotencyStore>(provider => provider.GetRequiredService<SqlOperationsStore>());
         services.AddSingleton<IOperationStore>(provider => provider.GetRequiredService<SqlOperationsStore>());
         services.AddHostedService<OperationsStoreInitializer>();
+        services.AddHealthChecks().AddCheck<OperationsStoreHealthCheck>("operations-store", tags: [HealthExtensions.ReadyTag]);
         return services;
     }
 }

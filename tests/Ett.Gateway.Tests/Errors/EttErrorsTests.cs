@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Ett.Gateway.Errors;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace Ett.Gateway.Tests.Errors;
 
@@ -161,8 +159,7 @@ public class EttErrorsTests
     {
         { new HttpRequestException("Connection refused (ett.internal:443)"), 502 },
         { new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException()), 504 },
-        { new TimeoutRejectedException("The operation didn't complete within the allowed timeout of '00:00:10'."), 504 },
-        { new BrokenCircuitException("The circuit is now open and is not allowing calls."), 503 },
+        { new System.Net.Sockets.SocketException(10061), 502 },
     };
 
     [Theory]
