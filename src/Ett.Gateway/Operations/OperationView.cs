@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ett.Gateway.Features.Certificates;
 using Ett.Gateway.Operations.Store;
 
 namespace Ett.Gateway.Operations;
@@ -109,17 +110,6 @@ internal sealed record LegView
         Status = OperationView.Name(leg.Status),
         Detail = leg.Detail,
     };
-}
-
-/// <summary>A certificate's id in ETT: its registry and stream id (ETT's federatedStreamId).</summary>
-internal sealed record CertificateId
-{
-    public required string Registry { get; init; }
-    public required Guid StreamId { get; init; }
-
-    internal static CertificateId From(CertificateRef certificate) => new() { Registry = certificate.Registry, StreamId = certificate.StreamId };
-
-    internal CertificateRef ToRef() => new(Registry, StreamId);
 }
 
 /// <summary>A page of operations, newest first.</summary>

@@ -1,3 +1,4 @@
+using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
 
 namespace Ett.Gateway.Features.Certificates;
@@ -9,6 +10,10 @@ internal sealed record CertificateId
     public required Guid StreamId { get; init; }
 
     internal static CertificateId From(EttFederatedStreamId id) => new() { Registry = id.Registry, StreamId = id.StreamId };
+
+    internal static CertificateId From(CertificateRef certificate) => new() { Registry = certificate.Registry, StreamId = certificate.StreamId };
+
+    internal CertificateRef ToRef() => new(Registry, StreamId);
 }
 
 /// <summary>An available certificate: the quantity not yet reserved, claimed or transferred.</summary>

@@ -1,3 +1,4 @@
+using Ett.Gateway.Features.Certificates;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Validation;
 using FluentValidation;

@@ -1,7 +1,8 @@
 using Ett.Gateway.Errors;
+using Ett.Gateway.Features.Certificates;
 using Ett.Gateway.Features.Transfers;
-using Ett.Gateway.Operations;
 using Ett.Gateway.Operations.Store;
+using Ett.Gateway.Operations;
 using Ett.Gateway.Upstream;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -14,11 +14,11 @@ internal sealed record PartnerRegistration
 
     public Guid? PartnerOrganizationId { get; init; }
 
-    public WalletReference? WalletReference { get; init; }
+    public ReceivedWalletReference? WalletReference { get; init; }
 }
 
 /// <summary>ETT's WalletEndpointReference, as the partner's wallet issued it.</summary>
-internal sealed record WalletReference
+internal sealed record ReceivedWalletReference
 {
     public int Version { get; init; }
     public string? Endpoint { get; init; }
