@@ -10,6 +10,7 @@ namespace Ett.Gateway.Sandbox;
 public static class SandboxHosting
 {
     private const string EnabledKey = "Sandbox:Enabled";
+    private const string SandboxDataDirectory = "data/sandbox";
 
     public static WebApplicationBuilder AddSandbox(this WebApplicationBuilder builder)
     {
@@ -34,6 +35,15 @@ public static class SandboxHosting
         {
             defaults["Ett:ClientId"] = SandboxSeed.EttClientId;
             defaults["Ett:ClientSecret"] = SandboxSeed.EttClientSecret;
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["Operations:DataDirectory"]))
+        {
+            // The sandbox starts anew on every run, so the journal does too: partners and operations of an earlier run
+            // would name receivers and certificates the new sandbox never had.
+            defaults["Operations:DataDirectory"] = SandboxDataDirectory;
+            var previous = Path.Combine(builder.Environment.ContentRootPath, SandboxDataDirectory);
+            if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
         }
 
         // Only what is not set explicitly: an Ett__BaseUrl from the environment still wins.

@@ -117,5 +117,6 @@ public class SandboxRefusedInProductionTests
         Assert.Equal("https://demo.energytrackandtrace.dk", builder.Configuration["Ett:BaseUrl"]);
         Assert.Equal("http://localhost:5080/sandbox/ett-token", builder.Configuration["Ett:TokenUrl"]);
         Assert.Equal("http://localhost:5080/sandbox/idp", builder.Configuration["Callers:Authority"]);
+        Assert.Equal("data/sandbox", builder.Configuration["Operations:DataDirectory"]);
     }
 }
