@@ -12,8 +12,21 @@ public sealed class EttConsents(EttClient ett, IOptionsMonitor<EttOptions> optio
     private readonly ConcurrentDictionary<string, SingleFlight<ConsentList>> _caches = new(StringComparer.OrdinalIgnoreCase);
 
     public Task<ConsentList> GetAsync(string clientName, CancellationToken cancellationToken) =>
+        GetAsync(clientName, options.CurrentValue.ConsentsCacheDuration, cancellationToken);
+
+    /// <summary>
+    /// The client's consents, re-read when the cached list is older than <see cref="EttOptions.ConsentsRecheckAfter"/> and lacks the organization,
+    /// which may have consented a moment ago. Concurrent callers still share one request.
+    /// </summary>
+    public async Task<ConsentList> IncludingAsync(string clientName, Guid organizationId, CancellationToken cancellationToken)
+    {
+        var list = await GetAsync(clientName, cancellationToken);
+        return list.Includes(organizationId) ? list : await GetAsync(clientName, options.CurrentValue.ConsentsRecheckAfter, cancellationToken);
+    }
+
+    private Task<ConsentList> GetAsync(string clientName, TimeSpan maxAge, CancellationToken cancellationToken) =>
         _caches.GetOrAdd(clientName, _ => new()).GetAsync(
-            list => time.GetUtcNow() < list.FetchedAt + options.CurrentValue.ConsentsCacheDuration,
+            list => time.GetUtcNow() < list.FetchedAt + maxAge,
             () => FetchAsync(clientName),
             cancellationToken);
 

@@ -20,7 +20,7 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
 
         // ETT freezes consents into the token's org_ids: an organization that consented after the token was issued
         // is refused until a new token is fetched. Renew once when the live consent list is newer than the token.
-        var consentList = await consents.GetAsync(clientName, cancellationToken);
+        var consentList = await consents.IncludingAsync(clientName, organization, cancellationToken);
         return consentList.Includes(organization) && consentList.FetchedAt >= token.ObtainedAt
             ? await tokens.RenewAsync(token, cancellationToken)
             : token;
@@ -28,7 +28,7 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
 
     /// <summary>Whether a 403 from ETT for this organization means the token is older than the client's consent.</summary>
     public async Task<bool> IsStaleForAsync(EttAccessToken token, Guid organizationId, CancellationToken cancellationToken) =>
-        (await consents.GetAsync(token.ClientName, cancellationToken)).Includes(organizationId);
+        (await consents.IncludingAsync(token.ClientName, organizationId, cancellationToken)).Includes(organizationId);
 
     public Task<EttAccessToken> RenewAsync(EttAccessToken stale, CancellationToken cancellationToken) =>
         tokens.RenewAsync(stale, cancellationToken);

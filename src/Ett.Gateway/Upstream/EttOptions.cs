@@ -28,6 +28,12 @@ public sealed record EttOptions
     /// <summary>How long ETT's consent list per client is reused.</summary>
     public TimeSpan ConsentsCacheDuration { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// For an organization the cached consent list lacks, the list is read again once it is this old, so a consent
+    /// granted a moment ago works without waiting for <see cref="ConsentsCacheDuration"/>.
+    /// </summary>
+    public TimeSpan ConsentsRecheckAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Pinned <c>X-API-Version</c> per ETT API group (<see cref="ApiGroup"/> names); <c>1</c> where unset.</summary>
     public Dictionary<string, string> ApiVersions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

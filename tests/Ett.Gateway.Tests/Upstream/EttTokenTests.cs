@@ -195,6 +195,39 @@ public class EttTokenTests : GatewayTest
     }
 
     [Fact]
+    public async Task Consent_granted_after_the_consent_list_was_cached_works_without_waiting_for_the_cache()
+    {
+        var organization = Guid.NewGuid();
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={organization}");
+        Assert.Single(Upstreams.EttRequests, r => r.Path.EndsWith("/consents"));
+
+        // The organization consents; ETT lists it at once and puts it into tokens issued from now on.
+        Upstreams.Consents = [organization];
+        Upstreams.TokenOrganizations = [organization];
+        Gateway.Time.Advance(TimeSpan.FromSeconds(6));
+        var response = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={organization}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, Upstreams.EttRequests.Count(r => r.Path.EndsWith("/consents")));
+        Assert.Equal(2, Upstreams.TokenRequests.Count);
+        var lastWalletCall = Upstreams.EttRequests.Last(r => r.Path == "/wallet-api/wallets");
+        Assert.Equal($"Bearer {Upstreams.IssuedEttTokens.Last()}", lastWalletCall.HeaderValues("Authorization").Single());
+    }
+
+    [Fact]
+    public async Task Organization_without_consent_rereads_the_consent_list_at_most_once_per_recheck_interval()
+    {
+        var organization = Guid.NewGuid();
+
+        for (var i = 0; i < 5; i++) await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={organization}");
+        Gateway.Time.Advance(TimeSpan.FromSeconds(6));
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={organization}");
+
+        Assert.Equal(2, Upstreams.EttRequests.Count(r => r.Path.EndsWith("/consents")));
+        Assert.Single(Upstreams.TokenRequests);
+    }
+
+    [Fact]
     public async Task Ett_403_for_a_consented_organization_renews_the_token_once_for_the_typed_client()
     {
         var organization = Guid.NewGuid();
