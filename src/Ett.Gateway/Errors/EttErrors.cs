@@ -29,10 +29,14 @@ internal static partial class EttErrors
         var parsed = Parse(body, response.Content.Headers.ContentType?.MediaType);
         var (status, type, title) = Classify(upstreamStatus, parsed);
 
-        var detail = parsed.Message ?? DetailForSilence(upstreamStatus);
+        var carriesErrors = type == ProblemTypes.Validation;
+        // Where ETT's field errors are not passed on (e.g. its 409 ValidationProblemDetails), the first says what is
+        // wrong better than ETT's generic title.
+        var detail = (carriesErrors ? null : parsed.Errors?.Values.SelectMany(m => m).FirstOrDefault())
+            ?? parsed.Message ?? DetailForSilence(upstreamStatus);
         var problem = new GatewayProblemException(status, type, title, detail)
         {
-            Errors = type == ProblemTypes.Validation ? parsed.Errors : null,
+            Errors = carriesErrors ? parsed.Errors : null,
         };
         problem.Extensions["upstreamStatus"] = upstreamStatus;
         if (parsed.TraceId is not null) problem.Extensions["upstreamTraceId"] = parsed.TraceId;

@@ -36,6 +36,16 @@ public class EttErrorsTests
     }
 
     [Fact]
+    public async Task Conflict_from_ett_names_its_first_field_error_as_the_detail()
+    {
+        var problem = await Translate(409,
+            """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.10","title":"One or more validation errors occurred.","status":409,"errors":{"contracts":["Overlapping contract exists for GSRN 571313100000000011."]}}""");
+
+        Assert.Equal((409, ProblemTypes.Conflict, "Overlapping contract exists for GSRN 571313100000000011."), (problem.Status, problem.Type, problem.Detail));
+        Assert.Null(problem.Errors);
+    }
+
+    [Fact]
     public async Task Validation_problem_from_ett_becomes_validation_with_its_errors()
     {
         var problem = await Translate(400,
