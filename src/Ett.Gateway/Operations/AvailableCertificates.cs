@@ -6,7 +6,7 @@ namespace Ett.Gateway.Operations;
 /// <summary>A certificate with the quantity the gateway may still plan with.</summary>
 internal sealed record AvailableCertificate(EttCertificate Certificate, long AvailableWh)
 {
-    public CertificateRef Ref => new(Certificate.FederatedStreamId.Registry, Certificate.FederatedStreamId.StreamId);
+    public CertificateRef Ref => CertificateRef.From(Certificate.FederatedStreamId);
 
     public bool IsTrial => Certificate.Attributes?.GetValueOrDefault("isTrial") is { } trial && trial.Equals("true", StringComparison.OrdinalIgnoreCase);
 }
@@ -41,7 +41,7 @@ internal sealed class AvailableCertificates(EttClient ett, IOperationStore journ
                     && (gridArea is null || c.GridArea.Equals(gridArea, StringComparison.OrdinalIgnoreCase)))
                 .OrderBy(c => c.Start).ThenBy(c => c.End)
                 .ThenBy(c => c.FederatedStreamId.Registry, StringComparer.Ordinal).ThenBy(c => c.FederatedStreamId.StreamId)
-                .Select(c => new AvailableCertificate(c, c.Quantity - reserved.GetValueOrDefault(new CertificateRef(c.FederatedStreamId.Registry, c.FederatedStreamId.StreamId))))
+                .Select(c => new AvailableCertificate(c, c.Quantity - reserved.GetValueOrDefault(CertificateRef.From(c.FederatedStreamId))))
                 .Where(c => c.AvailableWh > 0),
         ];
     }

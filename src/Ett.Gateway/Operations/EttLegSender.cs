@@ -15,14 +15,14 @@ internal sealed class EttLegSender(EttClient ett) : IEttLegSender
     {
         // ETT takes request quantities as uint32; planners never make a leg larger than one certificate.
         var quantity = checked((uint)leg.QuantityWh);
-        var production = new EttFederatedStreamId(leg.ProductionCertificate.Registry, leg.ProductionCertificate.StreamId);
+        var production = leg.ProductionCertificate.ToEtt();
         return kind switch
         {
             OperationKind.Transfer => ett.PostTransferAsync(organizationId, production,
                 leg.ReceiverId ?? throw new InvalidOperationException("A transfer leg has no receiver."), quantity, leg.HashedAttributes, cancellationToken),
             OperationKind.Claim => ett.PostClaimAsync(organizationId, production,
                 leg.ConsumptionCertificate is { } consumption
-                    ? new EttFederatedStreamId(consumption.Registry, consumption.StreamId)
+                    ? consumption.ToEtt()
                     : throw new InvalidOperationException("A claim leg has no consumption certificate."),
                 quantity, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),

@@ -125,12 +125,7 @@ public class EttTokenTests : GatewayTest
     [Fact]
     public async Task Ett_401_to_the_typed_client_renews_the_token_exactly_once_and_retries_once()
     {
-        Upstreams.EttBehaviour = (context, request) =>
-        {
-            var firstToken = Upstreams.IssuedEttTokens.First();
-            context.Response.StatusCode = request.HeaderValues("Authorization").Single() == $"Bearer {firstToken}" ? 401 : 200;
-            return Task.CompletedTask;
-        };
+        RefuseTheFirstToken();
 
         var response = await EttHttpClient().GetAsync("wallet-api/wallets");
 
@@ -158,12 +153,7 @@ public class EttTokenTests : GatewayTest
     [Fact]
     public async Task Ett_401_to_a_proxied_request_is_passed_back_not_replayed_and_the_next_request_gets_a_new_token()
     {
-        Upstreams.EttBehaviour = (context, request) =>
-        {
-            var firstToken = Upstreams.IssuedEttTokens.First();
-            context.Response.StatusCode = request.HeaderValues("Authorization").Single() == $"Bearer {firstToken}" ? 401 : 200;
-            return Task.CompletedTask;
-        };
+        RefuseTheFirstToken();
 
         var refused = await Caller.PostAsync("/ett/wallet-api/transfers", JsonContent.Create(new { quantity = 1 }));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
@@ -263,6 +253,14 @@ public class EttTokenTests : GatewayTest
         Assert.Single(Upstreams.TokenRequests);
         Assert.Single(Upstreams.EttRequests, r => r.Path == "/wallet-api/wallets");
     }
+
+    /// <summary>ETT answers 401 to whatever carries the first token it issued (revoked early), and 200 to the rest.</summary>
+    private void RefuseTheFirstToken() => Upstreams.EttBehaviour = (context, request) =>
+    {
+        var firstToken = Upstreams.IssuedEttTokens.First();
+        context.Response.StatusCode = request.HeaderValues("Authorization").Single() == $"Bearer {firstToken}" ? 401 : 200;
+        return Task.CompletedTask;
+    };
 
     private HttpClient EttHttpClient() =>
         Gateway.Services.GetRequiredService<IHttpClientFactory>().CreateClient(EttRequest.HttpClientName);

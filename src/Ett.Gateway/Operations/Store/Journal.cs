@@ -63,7 +63,12 @@ internal enum OperationStatus { Accepted, Running, Completed, Failed, PartiallyC
 internal enum LegStatus { Planned, IntentRecorded, Submitted, Completed, Failed, Unknown }
 
 /// <summary>ETT's FederatedStreamId.</summary>
-internal sealed record CertificateRef(string Registry, Guid StreamId);
+internal sealed record CertificateRef(string Registry, Guid StreamId)
+{
+    public static CertificateRef From(Upstream.EttFederatedStreamId id) => new(id.Registry, id.StreamId);
+
+    public Upstream.EttFederatedStreamId ToEtt() => new(Registry, StreamId);
+}
 
 internal sealed record NewOperation
 {
