@@ -30,6 +30,7 @@ public static class CallersExtensions
                 .Configure<IOptions<CallerOptions>>((jwt, callers) => ConfigureGenericIssuer(jwt, callers.Value));
         }
 
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerTokenLifetime>();
         services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
@@ -50,10 +51,7 @@ public static class CallersExtensions
         jwt.MapInboundClaims = false;
         jwt.TokenValidationParameters.ValidateIssuer = true;
         jwt.TokenValidationParameters.ValidateAudience = true;
-        jwt.TokenValidationParameters.ValidateLifetime = true;
         jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
         jwt.TokenValidationParameters.RequireSignedTokens = true;
-        jwt.TokenValidationParameters.RequireExpirationTime = true;
-        jwt.TokenValidationParameters.ClockSkew = callers.ClockSkew;
     }
 }

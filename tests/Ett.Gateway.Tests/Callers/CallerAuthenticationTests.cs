@@ -15,7 +15,7 @@ public class CallerAuthenticationTests : GatewayTest
     {
         var token = kind switch
         {
-            "expired" => Upstreams.CallerToken(expires: DateTime.UtcNow.AddHours(-2)),
+            "expired" => Upstreams.CallerToken(expires: TestClock.Start.UtcDateTime.AddHours(-2)),
             "wrong-audience" => Upstreams.CallerToken(audience: "api://someone-else"),
             "wrong-issuer" => Upstreams.CallerToken(issuer: "https://evil.example/"),
             "alg-none" => Upstreams.CallerTokenWithoutSignature(),

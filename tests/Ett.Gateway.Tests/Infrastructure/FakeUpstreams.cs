@@ -107,7 +107,7 @@ public sealed class FakeUpstreams : IAsyncDisposable
                 ["org_ids"] = string.Join(' ', TokenOrganizations),
                 ["token_number"] = number,
             },
-            Expires = DateTime.UtcNow.AddDays(1),
+            Expires = TestClock.Start.UtcDateTime.AddDays(1),
             SigningCredentials = new SigningCredentials(_ettKey, SecurityAlgorithms.HmacSha256),
         });
         IssuedEttTokens.Enqueue(token);
@@ -133,7 +133,7 @@ public sealed class FakeUpstreams : IAsyncDisposable
         string[]? roles = null, string? audience = null, string? issuer = null, DateTime? expires = null,
         string clientId = "internal-app", SecurityKey? signingKey = null)
     {
-        var now = DateTime.UtcNow;
+        var now = TestClock.Start.UtcDateTime;
         var exp = expires ?? now.AddDays(1);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -159,7 +159,7 @@ public sealed class FakeUpstreams : IAsyncDisposable
     /// <summary>An unsigned token (<c>alg: none</c>) with otherwise valid claims.</summary>
     public string CallerTokenWithoutSignature()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = TestClock.Start;
         static string Encode(object value) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(value));
         return Encode(new { alg = "none", typ = "JWT" }) + "." + Encode(new Dictionary<string, object>
         {

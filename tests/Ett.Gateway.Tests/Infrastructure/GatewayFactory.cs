@@ -21,7 +21,7 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
     {
     }
 
-    public FakeTimeProvider Time { get; } = time ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
+    public FakeTimeProvider Time { get; } = time ?? TestClock.Create();
     public FakeLogCollector Logs { get; } = new();
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("ett-gateway-test-").FullName;
 

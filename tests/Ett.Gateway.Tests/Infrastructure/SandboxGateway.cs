@@ -22,7 +22,7 @@ public sealed class SandboxGateway : IAsyncDisposable
 
     public static async Task<SandboxGateway> StartAsync(Action<IWebHostBuilder>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.Create();
         var sandbox = await SandboxServer.StartAsync(time);
         var all = new Dictionary<string, string?>
         {

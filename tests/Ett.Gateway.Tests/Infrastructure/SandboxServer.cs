@@ -27,9 +27,9 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
     private readonly HttpClient _http = new();
     private Uri? _baseAddress;
 
-    /// <summary>A sandbox on a <see cref="FakeTimeProvider"/> that starts at the real current time.</summary>
+    /// <summary>A sandbox on a <see cref="FakeTimeProvider"/> that starts at <see cref="TestClock.Start"/>.</summary>
     public SandboxServer()
-        : this(new FakeTimeProvider(TimeProvider.System.GetUtcNow()), configure: null)
+        : this(TestClock.Create(), configure: null)
     {
     }
 
@@ -78,7 +78,7 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
     /// <summary>Starts a sandbox on the given clock (share it with a gateway under test to move both in step); dispose it to stop.</summary>
     public static async Task<SandboxServer> StartAsync(TimeProvider? time = null, Action<SandboxOptions>? configure = null)
     {
-        var server = new SandboxServer(time ?? new FakeTimeProvider(TimeProvider.System.GetUtcNow()), configure);
+        var server = new SandboxServer(time ?? TestClock.Create(), configure);
         await server.InitializeAsync();
         return server;
     }

@@ -52,7 +52,7 @@ public sealed class OperationsSandbox : IAsyncDisposable
 
     public static async Task<OperationsSandbox> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.Create();
         return new OperationsSandbox(await SandboxServer.StartAsync(time), time, settings);
     }
 

@@ -25,10 +25,10 @@ public sealed class SandboxServerFixtureTests(SandboxServer sandbox) : IClassFix
     }
 
     [Fact]
-    public void Class_fixture_runs_on_a_fake_clock_started_at_real_time()
+    public void Class_fixture_runs_on_a_fake_clock_started_at_the_fixed_test_instant()
     {
         Assert.NotNull(sandbox.FakeTime);
-        Assert.InRange(sandbox.Time.GetUtcNow(), DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow);
+        Assert.Equal(TestClock.Start, sandbox.Time.GetUtcNow());
         Assert.True(sandbox.State.AvailableWh(ProducerOrganizationId, SandboxCertificateType.Production) > 0);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Ett.Gateway.Tests.Operations;
+using Ett.Gateway.Tests.Infrastructure;
 using Ett.Sandbox;
 using static Ett.Gateway.Tests.Operations.OperationsSandbox;
 
@@ -108,7 +109,7 @@ public sealed class ClaimEnergyTests : IAsyncLifetime
         var production = Held(SandboxCertificateType.Production)[0];
 
         var response = await caller.SendAsync(Post(Claims,
-            new { productionCertificateId = Id(production), from = DateTimeOffset.UtcNow.AddDays(-1), to = DateTimeOffset.UtcNow }, "both"));
+            new { productionCertificateId = Id(production), from = TestClock.Start.AddDays(-1), to = TestClock.Start }, "both"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("https://ett-gateway/problems/validation", (await JsonOf(response)).GetProperty("type").GetString());
@@ -117,7 +118,7 @@ public sealed class ClaimEnergyTests : IAsyncLifetime
     [Fact]
     public async Task Claim_without_idempotency_key_is_400()
     {
-        var response = await caller.SendAsync(Post(Claims, new { from = DateTimeOffset.UtcNow.AddDays(-1), to = DateTimeOffset.UtcNow }, null));
+        var response = await caller.SendAsync(Post(Claims, new { from = TestClock.Start.AddDays(-1), to = TestClock.Start }, null));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(env.EttPosts("claims"));
