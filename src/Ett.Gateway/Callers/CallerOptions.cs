@@ -21,6 +21,15 @@ public sealed record CallerOptions
     /// <summary>Tolerated clock difference when checking a caller token's lifetime.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How soon a token signed with a key the gateway does not hold makes it re-read the issuer's keys: at most once per
+    /// interval, whoever sends such tokens. A rotated key works at most this long after the issuer publishes it.
+    /// </summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the issuer's keys are re-read anyway: a key the issuer removed stops working at most this long after.</summary>
+    public TimeSpan KeyAutomaticRefreshInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Per caller id (azp, appid, client_id or sub): the ETT organization ids it may use, or <c>*</c> for all.</summary>
     public Dictionary<string, List<string>> Organizations { get; set; } = new(StringComparer.Ordinal);
 
@@ -40,6 +49,10 @@ internal sealed class CallerOptionsValidator(IConfiguration configuration) : IVa
             if (string.IsNullOrWhiteSpace(options.Audience))
                 failures.Add("Callers:Audience must name the audience of the gateway's caller tokens.");
         }
+        if (options.KeyRefreshInterval <= TimeSpan.Zero)
+            failures.Add("Callers:KeyRefreshInterval must be positive, e.g. 00:00:30.");
+        if (options.KeyAutomaticRefreshInterval < options.KeyRefreshInterval)
+            failures.Add("Callers:KeyAutomaticRefreshInterval must not be shorter than Callers:KeyRefreshInterval.");
         foreach (var (caller, organizations) in options.Organizations)
         {
             foreach (var organization in organizations.Where(o => o != "*" && !Guid.TryParse(o, out _)))

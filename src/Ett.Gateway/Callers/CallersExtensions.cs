@@ -31,6 +31,8 @@ public static class CallersExtensions
         }
 
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerTokenLifetime>();
+        services.AddSingleton<CallerSigningKeys>();
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerSigningKeysSetup>();
         services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())

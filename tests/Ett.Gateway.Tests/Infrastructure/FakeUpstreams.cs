@@ -24,11 +24,15 @@ public sealed class FakeUpstreams : IAsyncDisposable
     public const string EttClientSecret = "ett-client-secret-do-not-log-7f3a9c";
 
     private readonly WebApplication _app;
-    private readonly RsaSecurityKey _callerKey = new(RSA.Create(2048)) { KeyId = "caller-key" };
+    private RsaSecurityKey _callerKey = new(RSA.Create(2048)) { KeyId = "caller-key" };
     private readonly SymmetricSecurityKey _ettKey = new(RandomNumberGenerator.GetBytes(32));
     private int _tokensIssued;
 
     public ConcurrentQueue<RecordedRequest> TokenRequests { get; } = new();
+    public ConcurrentQueue<RecordedRequest> JwksRequests { get; } = new();
+
+    /// <summary>The keys the callers' issuer publishes; the last one signs <see cref="CallerToken"/>s.</summary>
+    public List<RsaSecurityKey> PublishedCallerKeys { get; } = [];
     public ConcurrentQueue<RecordedRequest> EttRequests { get; } = new();
     public ConcurrentQueue<string> IssuedEttTokens { get; } = new();
 
@@ -49,7 +53,19 @@ public sealed class FakeUpstreams : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
     public string Issuer => new Uri(BaseAddress, "idp").AbsoluteUri;
 
-    private FakeUpstreams(WebApplication app) => _app = app;
+    private FakeUpstreams(WebApplication app)
+    {
+        _app = app;
+        PublishedCallerKeys.Add(_callerKey);
+    }
+
+    /// <summary>The issuer rotates: it publishes a new key (keeping the old ones) and signs new tokens with it.</summary>
+    public RsaSecurityKey RotateCallerKey(string keyId)
+    {
+        _callerKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = keyId };
+        PublishedCallerKeys.Add(_callerKey);
+        return _callerKey;
+    }
 
     public static async Task<FakeUpstreams> StartAsync()
     {
@@ -72,10 +88,10 @@ public sealed class FakeUpstreams : IAsyncDisposable
             ["jwks_uri"] = new Uri(BaseAddress, "idp/jwks").AbsoluteUri,
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
         }));
-        app.MapGet("/idp/jwks", () =>
+        app.MapGet("/idp/jwks", async context =>
         {
-            var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_callerKey.Rsa.ExportParameters(false)) { KeyId = _callerKey.KeyId });
-            return Results.Json(new { keys = new[] { new { kty = jwk.Kty, kid = jwk.Kid, use = "sig", alg = "RS256", n = jwk.N, e = jwk.E } } });
+            JwksRequests.Enqueue(await RecordAsync(context, ""));
+            await context.Response.WriteAsJsonAsync(new { keys = PublishedCallerKeys.ToArray().Select(Jwk) });
         });
 
         app.MapPost("/token", async context =>
@@ -91,6 +107,13 @@ public sealed class FakeUpstreams : IAsyncDisposable
             if (EttBehaviour is { } behaviour) await behaviour(context, recorded);
             else await DefaultEttAsync(context, recorded);
         });
+    }
+
+    /// <summary>A key as a JWKS publishes it: public parts only.</summary>
+    public static object Jwk(RsaSecurityKey key)
+    {
+        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(key.Rsa.ExportParameters(false)) { KeyId = key.KeyId });
+        return new { kty = jwk.Kty, kid = jwk.Kid, use = "sig", alg = "RS256", n = jwk.N, e = jwk.E };
     }
 
     public async Task IssueEttTokenAsync(HttpContext context)
