@@ -94,6 +94,19 @@ public sealed class FakeUpstreams : IAsyncDisposable
             await context.Response.WriteAsJsonAsync(new { keys = PublishedCallerKeys.ToArray().Select(Jwk) });
         });
 
+        // Entra ID's shapes, reached through EntraLoopback: tenant discovery (v2.0) and the keys it points at.
+        app.MapGet("/entra/{tenant}/v2.0/.well-known/openid-configuration", (string tenant) => Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = $"{EntraInstance}{(Guid.TryParse(tenant, out _) ? tenant : "{tenantid}")}/v2.0",
+            ["jwks_uri"] = $"{EntraInstance}{tenant}/discovery/v2.0/keys",
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+        }));
+        app.MapGet("/entra/{tenant}/discovery/v2.0/keys", async context =>
+        {
+            JwksRequests.Enqueue(await RecordAsync(context, ""));
+            await context.Response.WriteAsJsonAsync(new { keys = PublishedCallerKeys.ToArray().Select(Jwk) });
+        });
+
         app.MapPost("/token", async context =>
         {
             TokenRequests.Enqueue(await RecordAsync(context, ""));
@@ -154,7 +167,7 @@ public sealed class FakeUpstreams : IAsyncDisposable
     /// <summary>A caller token from the fake issuer; every argument can be made wrong on purpose.</summary>
     public string CallerToken(
         string[]? roles = null, string? audience = null, string? issuer = null, DateTime? expires = null,
-        string clientId = "internal-app", SecurityKey? signingKey = null)
+        string clientId = "internal-app", SecurityKey? signingKey = null, IReadOnlyDictionary<string, object>? claims = null)
     {
         var now = TestClock.Start.UtcDateTime;
         var exp = expires ?? now.AddDays(1);
@@ -170,9 +183,67 @@ public sealed class FakeUpstreams : IAsyncDisposable
                 ["sub"] = clientId,
                 ["client_id"] = clientId,
                 ["roles"] = roles ?? ["Ett.Read", "Ett.Write"],
-            },
+            }.Concat(claims ?? new Dictionary<string, object>()).ToDictionary(),
             SigningCredentials = new SigningCredentials(signingKey ?? _callerKey, SecurityAlgorithms.RsaSha256),
         });
+    }
+
+    public const string EntraInstance = "https://login.microsoftonline.com/";
+
+    /// <summary>
+    /// An Entra ID app-only access token as Entra shapes it: v1.0 (<c>iss</c> https://sts.windows.net/{tid}/, <c>appid</c>)
+    /// or v2.0 (<c>iss</c> {instance}{tid}/v2.0, <c>azp</c>), with <c>ver</c>, <c>tid</c>, <c>oid</c> and app roles.
+    /// </summary>
+    public string EntraToken(
+        string version, Guid tenant, string audience, string appId, string[]? roles = null, DateTime? expires = null, string? issuer = null)
+    {
+        var now = TestClock.Start.UtcDateTime;
+        var exp = expires ?? now.AddHours(1);
+        var objectId = Guid.NewGuid().ToString();
+        var claims = new Dictionary<string, object>
+        {
+            ["ver"] = version,
+            ["tid"] = tenant.ToString(),
+            ["oid"] = objectId,
+            ["sub"] = objectId,
+            ["idtyp"] = "app",
+            ["roles"] = roles ?? ["Ett.Read", "Ett.Write"],
+        };
+        if (version == "1.0")
+        {
+            claims["appid"] = appId;
+            claims["appidacr"] = "1";
+        }
+        else
+        {
+            claims["azp"] = appId;
+            claims["azpacr"] = "1";
+        }
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? (version == "1.0" ? $"https://sts.windows.net/{tenant}/" : $"{EntraInstance}{tenant}/v2.0"),
+            Audience = audience,
+            IssuedAt = exp.AddHours(-1),
+            NotBefore = exp.AddHours(-1),
+            Expires = exp,
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(_callerKey, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    /// <summary>Sends the gateway's requests for Entra ID's https login host to this fake instead.</summary>
+    public HttpMessageHandler EntraLoopback() => new EntraLoopbackHandler(new Uri(BaseAddress, "entra/"));
+
+    private sealed class EntraLoopbackHandler(Uri fake) : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var url = request.RequestUri!.AbsoluteUri;
+            if (!url.StartsWith(EntraInstance, StringComparison.Ordinal))
+                throw new InvalidOperationException($"Unexpected call from the gateway's Entra ID backchannel: {url}");
+            request.RequestUri = new Uri(fake, url[EntraInstance.Length..]);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>A token signed by a key the issuer never published, under the published key's id.</summary>
