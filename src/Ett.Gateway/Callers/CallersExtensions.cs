@@ -31,6 +31,7 @@ public static class CallersExtensions
         }
 
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerTokenLifetime>();
+        services.AddValidatedCallerTokenCache();
         services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
