@@ -46,23 +46,15 @@ internal static class Bench
             };
             foreach (var arm in arms) await ExpectAsync(http, token, arm.Url, HttpStatusCode.OK, BenchUpstream.OneKb.Length);
 
-            await Passthrough(settings, report, arms, token);
-            await Streams(settings, report, http, token, gateway);
-            await Soak(settings, report, http, token, gateway, arms[2].Url);
-            await Composites(settings, report, http, token, upstream, gateway);
-            await Transfers(settings, report, http, token, upstream, gateway, "SQLite", measureWorker: true);
+            if (settings.Runs("passthrough")) await Passthrough(settings, report, arms, token);
+            if (settings.Runs("streams")) await Streams(settings, report, http, token, gateway);
+            if (settings.Runs("soak")) await Soak(settings, report, http, token, gateway, arms[2].Url);
+            if (settings.Runs("composites")) await Composites(settings, report, http, token, upstream, gateway);
+            if (settings.Runs("transfers")) await Transfers(settings, report, http, token, upstream, gateway, "SQLite", measureWorker: true);
             report.TokenRequests = await CountersAsync(http, upstream, "tokenRequests");
             report.TokenRun = started.Elapsed;
 
-            await using (var postgres = await PostgresSchemaAsync())
-            {
-                if (postgres is null) report.Notes.Add($"PostgreSQL at {PostgresConnection.Split(";Password")[0]} unreachable: its transfer rows are skipped.");
-                else
-                {
-                    await using var pgGateway = await StartGatewayAsync(gatewayDll, probe, upstream, GatewayStore.Postgres(postgres.ConnectionString));
-                    await Transfers(settings, report, http, token, upstream, pgGateway, "PostgreSQL", measureWorker: false);
-                }
-            }
+            if (settings.Runs("transfers")) await TransfersOnPostgresAsync(settings, report, http, token, upstream, gatewayDll, probe);
         }
         finally
         {
@@ -81,6 +73,18 @@ internal static class Bench
         foreach (var failure in report.Failures) Console.WriteLine($"bench failure: {failure}");
         Console.WriteLine($"bench: {(report.Failures.Count == 0 ? "ok" : "FAILED")} in {started.Elapsed.TotalSeconds:0} s");
         return report.Failures.Count == 0 ? 0 : 1;
+    }
+
+    private static async Task TransfersOnPostgresAsync(BenchSettings settings, Report report, HttpClient http, string token, ServerProcess upstream, string gatewayDll, string probe)
+    {
+        await using var postgres = await PostgresSchemaAsync();
+        if (postgres is null)
+        {
+            report.Notes.Add($"PostgreSQL at {PostgresConnection.Split(";Password")[0]} unreachable: its transfer rows are skipped.");
+            return;
+        }
+        await using var gateway = await StartGatewayAsync(gatewayDll, probe, upstream, GatewayStore.Postgres(postgres.ConnectionString));
+        await Transfers(settings, report, http, token, upstream, gateway, "PostgreSQL", measureWorker: false);
     }
 
     private sealed record Arm(string Name, string Url, ServerProcess Server);
@@ -168,6 +172,7 @@ internal static class Bench
 
     private static async Task Soak(BenchSettings s, Report report, HttpClient http, string token, ServerProcess gateway, string url)
     {
+        if (report.HalfRate is 0 or double.NaN) report.HalfRate = 1000;
         var start = gateway.WorkingSet();
         var result = await Http.OpenLoopAsync(http, url, token, report.HalfRate, s.Soak);
         report.Soak = new SoakResult(result, start, gateway.WorkingSet());

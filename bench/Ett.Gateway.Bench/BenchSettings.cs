@@ -18,6 +18,11 @@ internal sealed record BenchSettings
     public long StreamBytes { get; init; } = 100L * 1024 * 1024;
     public string? Output { get; init; }
 
+    /// <summary>With <c>--only passthrough,composites</c>: just those phases (for profiling one thing); null runs all.</summary>
+    public IReadOnlySet<string>? Only { get; init; }
+
+    public bool Runs(string phase) => Only is null || Only.Contains(phase);
+
     public static BenchSettings Parse(string[] args)
     {
         var settings = args.Contains("--quick")
@@ -39,6 +44,8 @@ internal sealed record BenchSettings
         {
             if (args[i] == "--soak-minutes") settings = settings with { Soak = TimeSpan.FromMinutes(double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture)) };
             if (args[i] == "--out") settings = settings with { Output = args[i + 1] };
+            if (args[i] == "--only") settings = settings with { Only = args[i + 1].Split(',').ToHashSet() };
+            if (args[i] == "--round-seconds") settings = settings with { Round = TimeSpan.FromSeconds(int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture)) };
         }
         return settings;
     }
@@ -47,5 +54,5 @@ internal sealed record BenchSettings
         $"{(Quick ? "quick" : "full")} mode; wrk {WrkThreads} threads, {Connections} connections; {Rounds} alternating rounds of {Round.TotalSeconds:0} s per arm " +
         $"after {Warmup.TotalSeconds:0} s warm-up each; one connection {Latency.TotalSeconds:0} s; open loop {OpenLoop.TotalSeconds:0} s; " +
         $"soak {Soak.TotalSeconds:0} s; composites {Composite.TotalSeconds:0} s each; transfers {Transfers.TotalSeconds:0} s each; " +
-        $"streams {StreamBytes / (1024 * 1024)} MB";
+        $"streams {StreamBytes / (1024 * 1024)} MB" + (Only is null ? "" : $"; only {string.Join(", ", Only)}");
 }

@@ -132,11 +132,20 @@ internal sealed class CachingTokenHandler(TokenHandler inner, ValidatedCallerTok
     /// <summary>Whether the key that verified the token is still among the keys validation would try now.</summary>
     private static async ValueTask<bool> IsStillTrustedAsync(SecurityKey key, TokenValidationParameters parameters)
     {
-        if (ReferenceEquals(parameters.IssuerSigningKey, key)) return true;
-        if (parameters.IssuerSigningKeys is { } keys && keys.Any(k => ReferenceEquals(k, key))) return true;
+        if (ReferenceEquals(parameters.IssuerSigningKey, key) || Holds(parameters.IssuerSigningKeys, key)) return true;
         if (parameters.ConfigurationManager is not { } manager) return false;
         var configuration = await manager.GetBaseConfigurationAsync(CancellationToken.None);
-        return configuration?.SigningKeys.Any(k => ReferenceEquals(k, key)) == true;
+        return Holds(configuration?.SigningKeys, key);
+    }
+
+    private static bool Holds(IEnumerable<SecurityKey>? keys, SecurityKey key)
+    {
+        if (keys is null) return false;
+        foreach (var candidate in keys)
+        {
+            if (ReferenceEquals(candidate, key)) return true;
+        }
+        return false;
     }
 }
 
