@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Tests.Infrastructure;
 using Ett.Gateway.Upstream;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,6 +12,13 @@ namespace Ett.Gateway.Tests.Upstream;
 
 public class EttTokenTests : GatewayTest
 {
+    // Some tests move the clock while ETT answers (a consent granted meanwhile); ETT's time budgets are not under test here.
+    protected override void Configure(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Ett:Resilience:Timeout", "00:05:00");
+        builder.UseSetting("Ett:Resilience:AttemptTimeout", "00:05:00");
+    }
+
     [Fact]
     public async Task Concurrent_cold_callers_cause_one_token_request()
     {
