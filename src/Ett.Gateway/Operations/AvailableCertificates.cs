@@ -1,3 +1,4 @@
+using Ett.Gateway.Features.Paging;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
 
@@ -9,31 +10,41 @@ internal sealed record AvailableCertificate(EttCertificate Certificate, long Ava
     public CertificateRef Ref => CertificateRef.From(Certificate.FederatedStreamId);
 
     public bool IsTrial => Certificate.Attributes?.GetValueOrDefault("isTrial") is { } trial && trial.Equals("true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Less what the journal's open legs will still take (see <see cref="IOperationStore.ReserveAsync"/>).</summary>
+    public AvailableCertificate Less(IReadOnlyDictionary<CertificateRef, long> reserved) =>
+        this with { AvailableWh = AvailableWh - reserved.GetValueOrDefault(Ref) };
 }
 
 /// <summary>
-/// Available certificates as planners must see them: ETT's list, oldest first with a total order (so planning is
-/// deterministic), less what the gateway's own unfinished legs will take. ETT reserves a transfer's quantity only
-/// when it processes the request in the background, so right after a 202 the certificate still looks available.
+/// Available certificates as planners must see them: ETT's list read tie-safe (ETT orders by end only, ties in any
+/// order on each call), each certificate once, oldest first with a total order so that planning is deterministic.
+/// The quantities are ETT's; the reservation subtracts what the gateway's own open legs will take
+/// (<see cref="AvailableCertificate.Less"/>), under the organization's lock.
 /// </summary>
-internal sealed class AvailableCertificates(EttClient ett, IOperationStore journal)
+internal sealed class AvailableCertificates(EttClient ett)
 {
     private const int PageSize = 1000;
-    private const int OpenOperationsConsidered = 500;
+
+    /// <summary>A list that changed while it was read is read again, at most this often; the last read is then used, de-duplicated.</summary>
+    private const int Reads = 3;
 
     public async Task<IReadOnlyList<AvailableCertificate>> ListAsync(
         Guid organizationId, string type, DateTimeOffset? from, DateTimeOffset? to, string? gridArea, CancellationToken cancellationToken)
     {
-        var certificates = new List<EttCertificate>();
-        for (var skip = 0; ; skip += PageSize)
+        IReadOnlyList<EttCertificate> certificates = [];
+        for (var read = 1; read <= Reads; read++)
         {
-            var page = await ett.GetCertificatesAsync(organizationId,
-                new EttCertificateQuery(type, from?.ToUnixTimeSeconds(), to?.ToUnixTimeSeconds(), PageSize, skip), cancellationToken);
-            certificates.AddRange(page.Items);
-            if (page.Items.Count < PageSize) break;
+            var (items, consistent) = await OffsetPager.ReadAllAsync(
+                (skip, limit) => ett.GetCertificatesAsync(organizationId,
+                    new EttCertificateQuery(type, from?.ToUnixTimeSeconds(), to?.ToUnixTimeSeconds(), limit, skip), cancellationToken),
+                certificate => certificate.End, PageSize);
+            var distinct = items.DistinctBy(c => CertificateRef.From(c.FederatedStreamId)).ToList();
+            certificates = distinct;
+            // A certificate seen twice means the offsets shifted under the read, so another may have been skipped.
+            if (consistent && distinct.Count == items.Count) break;
         }
 
-        var reserved = await ReservedAsync(organizationId, cancellationToken);
         return
         [
             .. certificates
@@ -41,31 +52,8 @@ internal sealed class AvailableCertificates(EttClient ett, IOperationStore journ
                     && (gridArea is null || c.GridArea.Equals(gridArea, StringComparison.OrdinalIgnoreCase)))
                 .OrderBy(c => c.Start).ThenBy(c => c.End)
                 .ThenBy(c => c.FederatedStreamId.Registry, StringComparer.Ordinal).ThenBy(c => c.FederatedStreamId.StreamId)
-                .Select(c => new AvailableCertificate(c, c.Quantity - reserved.GetValueOrDefault(CertificateRef.From(c.FederatedStreamId))))
+                .Select(c => new AvailableCertificate(c, c.Quantity))
                 .Where(c => c.AvailableWh > 0),
         ];
-    }
-
-    /// <summary>
-    /// Quantity per certificate that open operations will still move. A submitted transfer counts until the worker saw
-    /// it finish (ETT may already have deducted it: planning errs towards 422, never towards a failing POST); a
-    /// submitted claim does not, as ETT reserves claims during the POST.
-    /// </summary>
-    public async Task<Dictionary<CertificateRef, long>> ReservedAsync(Guid organizationId, CancellationToken cancellationToken)
-    {
-        var reserved = new Dictionary<CertificateRef, long>();
-        foreach (var status in new[] { OperationStatus.Accepted, OperationStatus.Running })
-        {
-            foreach (var operation in await journal.ListOperationsAsync(organizationId, status, OpenOperationsConsidered, cancellationToken))
-            {
-                foreach (var leg in operation.Legs.Where(leg => !OperationStatusRules.IsFinal(leg.Status)
-                    && (operation.Kind == OperationKind.Transfer || leg.Status != LegStatus.Submitted)))
-                {
-                    foreach (var certificate in new[] { leg.ProductionCertificate, leg.ConsumptionCertificate }.OfType<CertificateRef>())
-                        reserved[certificate] = reserved.GetValueOrDefault(certificate) + leg.QuantityWh;
-                }
-            }
-        }
-        return reserved;
     }
 }

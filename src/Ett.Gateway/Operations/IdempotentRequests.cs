@@ -15,7 +15,8 @@ namespace Ett.Gateway.Operations;
 /// response byte for byte, with another payload answers 422, and while the first request still runs answers 409.
 /// Completed keys are kept for <c>Operations:IdempotencyRetention</c> (at least 24 hours) after their response.
 /// </summary>
-internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<OperationsOptions> options, IOptions<JsonOptions> json, TimeProvider time)
+internal sealed class IdempotentRequests(
+    IIdempotencyStore keys, IOperationStore journal, IOptions<OperationsOptions> options, IOptions<JsonOptions> json, TimeProvider time, ILogger<IdempotentRequests> logger)
 {
     public const string HeaderName = "Idempotency-Key";
     public const int MaxKeyLength = 255;
@@ -55,7 +56,7 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
                 return TypedResults.Problem("This Idempotency-Key was already used with a different request.",
                     statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused", type: ProblemTypes.IdempotencyKeyReused);
             case IdempotencyBegin.Started started:
-                return await RunAsync(new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body)), work, cancellationToken);
+                return await RunAsync(new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body), time.GetUtcNow()), work, cancellationToken);
             case var other:
                 throw new InvalidOperationException($"Unexpected idempotency outcome {other.GetType().Name}.");
         }
@@ -65,6 +66,8 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
         IdempotentAttempt attempt, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work, CancellationToken cancellationToken)
     {
         IdempotentOutcome outcome;
+        using var done = new CancellationTokenSource();
+        var keeper = KeepLeaseAsync(attempt.Lease, done.Token);
         try
         {
             outcome = await work(attempt, cancellationToken);
@@ -75,6 +78,11 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
             await keys.ReleaseAsync(attempt.Lease, CancellationToken.None);
             throw;
         }
+        finally
+        {
+            await done.CancelAsync();
+            await keeper;
+        }
         // Once an operation exists, a failure keeps the key: when the lease runs out, a retry resumes the operation.
 
         switch (outcome)
@@ -83,11 +91,7 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
                 if (!attempt.HasOperation) await keys.ReleaseAsync(attempt.Lease, CancellationToken.None);
                 return rejected.Problem;
             case IdempotentOutcome.Accepted accepted:
-                var response = new StoredResponse(
-                    StatusCodes.Status202Accepted,
-                    "application/json; charset=utf-8",
-                    new Dictionary<string, string> { ["Location"] = $"/operations/{accepted.Operation.Id}" },
-                    JsonSerializer.SerializeToUtf8Bytes(OperationView.From(accepted.Operation), json.Value.SerializerOptions));
+                var response = AcceptedResponse(accepted.Operation);
                 // If the lease was lost meanwhile, the attempt that took over stores its own, equivalent response.
                 await keys.CompleteAsync(attempt.Lease, response, CancellationToken.None);
                 return new IdempotentResponse(response);
@@ -95,6 +99,53 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
                 throw new InvalidOperationException("Unexpected operation outcome.");
         }
     }
+
+    /// <summary>
+    /// Renews the lease while the attempt works (reading a large wallet can outlast it), so that a retry gets 409
+    /// instead of taking over a live attempt. Stops when the work ends or the lease was lost.
+    /// </summary>
+    private async Task KeepLeaseAsync(IdempotencyLease lease, CancellationToken done)
+    {
+        var lifetime = options.Value.LeaseDuration;
+        using var timer = new PeriodicTimer(lifetime / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(done))
+            {
+                if (!await keys.RenewLeaseAsync(lease, lifetime, done)) return;
+            }
+        }
+        catch (OperationCanceledException) when (done.IsCancellationRequested)
+        {
+            // The work ended; its outcome completes or releases the key.
+        }
+        catch (Exception exception)
+        {
+            // The store is unreachable: the work finds out itself; the lease then runs out as after a crash.
+            logger.LogWarning("Lease of an Idempotency-Key could not be renewed ({Error})", exception.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// Completes keys whose request died after creating its operation, with the 202 it would have answered, so that
+    /// a retry replays it and the key is purged after retention. Returns how many.
+    /// </summary>
+    public async Task<int> CompleteAbandonedAsync(int limit, CancellationToken cancellationToken)
+    {
+        var completed = 0;
+        foreach (var key in await keys.ListAbandonedAsync(limit, cancellationToken))
+        {
+            if (await journal.GetOperationAsync(key.OperationId, cancellationToken) is not { } operation) continue;
+            if (await keys.CompleteAbandonedAsync(key, AcceptedResponse(operation), cancellationToken)) completed++;
+        }
+        return completed;
+    }
+
+    private StoredResponse AcceptedResponse(OperationRecord operation) => new(
+        StatusCodes.Status202Accepted,
+        "application/json; charset=utf-8",
+        new Dictionary<string, string> { ["Location"] = $"/operations/{operation.Id}" },
+        JsonSerializer.SerializeToUtf8Bytes(OperationView.From(operation), json.Value.SerializerOptions));
 
     /// <summary>Why the header is unusable, or null. The draft sends an sf-string (quoted); a bare token is accepted too.</summary>
     internal static string? KeyProblem(string? header)
@@ -111,10 +162,13 @@ internal sealed class IdempotentRequests(IIdempotencyStore keys, IOptions<Operat
 }
 
 /// <summary>One attempt that owns an Idempotency-Key: its lease and what it has committed to.</summary>
-internal sealed class IdempotentAttempt(IdempotencyBegin.Started started, string callerId, string requestJson)
+internal sealed class IdempotentAttempt(IdempotencyBegin.Started started, string callerId, string requestJson, DateTimeOffset begunAt)
 {
     public IdempotencyLease Lease => started.Lease;
     public string CallerId => callerId;
+
+    /// <summary>When the attempt began, before any of its ETT reads: the reservation counts legs that ETT settled since.</summary>
+    public DateTimeOffset BegunAt => begunAt;
 
     /// <summary>The request as the gateway bound it, kept with the operation.</summary>
     public string RequestJson => requestJson;
@@ -138,6 +192,19 @@ internal abstract record IdempotentOutcome
 
     /// <summary>Refused before anything was sent to ETT: the key is released, so a corrected retry may reuse it.</summary>
     public sealed record Rejected(ProblemHttpResult Problem) : IdempotentOutcome;
+
+    /// <summary>What a reservation came to; <paramref name="refusal"/> is the plan's reason when it refused.</summary>
+    public static IdempotentOutcome Of(Reservation reservation, ProblemHttpResult? refusal) => reservation switch
+    {
+        Reservation.Created created => new Accepted(created.Operation),
+        Reservation.Refused => new Rejected(refusal ?? throw new InvalidOperationException("A refused plan gave no reason.")),
+        _ => new Rejected(LeaseLost()),
+    };
+
+    /// <summary>Another attempt took the key over while this one planned: it carries on.</summary>
+    public static ProblemHttpResult LeaseLost() =>
+        TypedResults.Problem("Another request with this Idempotency-Key took over.", statusCode: StatusCodes.Status409Conflict,
+            title: "Request in flight", type: ProblemTypes.IdempotencyKeyInFlight);
 }
 
 /// <summary>A stored response, written exactly as stored: the first answer and every replay are the same bytes.</summary>

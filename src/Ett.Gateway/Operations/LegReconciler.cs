@@ -1,12 +1,15 @@
+using Ett.Gateway.Features.Paging;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
 
 namespace Ett.Gateway.Operations;
 
 /// <summary>
-/// Decides legs whose POST went unobserved (timeout, crash) from ETT's own state, since ETT has no idempotency of its
-/// own: if ETT lists more transfers (claims) of that certificate, receiver (consumption certificate) and quantity than
-/// the journal knows it sent, the leg took effect and is completed; otherwise it never did and goes back to planned.
+/// Decides legs whose outcome went unobserved (a POST timed out or crashed, a request-status ETT no longer knows)
+/// from ETT's own state, since ETT has no idempotency of its own. ETT lists one row per slice moved
+/// (ETT-SOURCE-REVIEW.md #2: wallet <c>transfers_query_model</c>), so rows are summed per certificate and receiver
+/// (per production and consumption certificate for claims) and compared with the journal's own legs of that
+/// certificate whose outcome is known. Whatever the sums cannot tell apart stays <c>unknown</c> with the reason.
 /// </summary>
 internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILogger<LegReconciler> logger)
 {
@@ -18,65 +21,94 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
         var leg = journalLeg.Leg;
         // An intent whose attempt is gone: nobody will record its outcome, so it is unknown from now on.
         if (leg.Status == LegStatus.IntentRecorded && !await journal.MarkUnknownAsync(leg.Id, cancellationToken)) return false;
-
-        var listedAtEtt = journalLeg.Kind == OperationKind.Transfer
-            ? await CountTransfersAsync(journalLeg.OrganizationId, leg, cancellationToken)
-            : await CountClaimsAsync(journalLeg.OrganizationId, leg, cancellationToken);
-        var knownSent = await CountKnownSentAsync(journalLeg, cancellationToken);
         var what = journalLeg.Kind == OperationKind.Transfer ? "transfer" : "claim";
 
-        if (listedAtEtt > knownSent)
+        var before = await OthersAsync(journalLeg, cancellationToken);
+        if (Undecidable(before, what) is { } waiting) return await UndecidedAsync(leg, waiting, cancellationToken);
+        var (listedWh, consistent) = journalLeg.Kind == OperationKind.Transfer
+            ? await ListedTransfersAsync(journalLeg.OrganizationId, leg, cancellationToken)
+            : await ListedClaimsAsync(journalLeg.OrganizationId, leg, cancellationToken);
+        // Read the journal again: a leg that moved while ETT was read would make the sums disagree.
+        var after = await OthersAsync(journalLeg, cancellationToken);
+        if (!consistent || !before.SequenceEqual(after))
+            return await UndecidedAsync(leg, $"ETT's {what} list or the journal changed while they were compared; decided next round.", cancellationToken);
+
+        var accountedWh = before.Where(other => other.Status == LegStatus.Completed).Sum(other => other.QuantityWh);
+        var unknownWh = before.Where(other => other.Status == LegStatus.Unknown).Sum(other => other.QuantityWh);
+        var excessWh = listedWh - accountedWh;
+
+        if (excessWh == 0 && leg.EttRequestId is null)
+        {
+            logger.LogInformation("Leg {LegId}: ETT lists none of the {Kind}, so it will be sent", leg.Id, what);
+            return await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Planned,
+                $"ETT lists none of this {what}; the leg is sent again.", cancellationToken);
+        }
+        if (excessWh == 0)
+        {
+            // ETT accepted the request, yet lists nothing of it: it failed. Never re-sent, as ETT might still act on it.
+            await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Failed,
+                $"ETT accepted the request but lists none of this {what}, and no longer reports its status.", cancellationToken);
+            return false;
+        }
+        if (excessWh == leg.QuantityWh + unknownWh)
         {
             logger.LogInformation("Leg {LegId}: ETT lists the {Kind}, so it took effect", leg.Id, what);
             await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Completed,
-                $"ETT lists this {what}; its request id was never observed.", cancellationToken);
+                $"ETT lists this {what}; its outcome was never observed.", cancellationToken);
             return false;
         }
-
-        logger.LogInformation("Leg {LegId}: ETT has no such {Kind}, so it will be sent", leg.Id, what);
-        return await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Planned,
-            $"ETT showed no such {what}; the leg is sent again.", cancellationToken);
+        return await UndecidedAsync(leg,
+            $"ETT lists {listedWh} Wh of this {what} where the journal accounts for {accountedWh} Wh and {leg.QuantityWh + unknownWh} Wh are unknown: " +
+            "ETT cannot tell whether this leg took effect.", cancellationToken);
     }
 
-    private async Task<int> CountTransfersAsync(Guid organizationId, OperationLeg leg, CancellationToken cancellationToken)
+    private async Task<bool> UndecidedAsync(OperationLeg leg, string reason, CancellationToken cancellationToken)
     {
-        var count = 0;
-        for (var skip = 0; ; skip += PageSize)
-        {
-            var page = await ett.GetTransfersAsync(organizationId, null, null, PageSize, skip, cancellationToken);
-            count += page.Items.Count(transfer => Same(transfer.FederatedStreamId, leg.ProductionCertificate)
-                && Guid.TryParse(transfer.ReceiverId, out var receiver) && receiver == leg.ReceiverId
-                && transfer.Quantity == leg.QuantityWh);
-            if (page.Items.Count < PageSize) return count;
-        }
+        logger.LogWarning("Leg {LegId} stays unknown: {Reason}", leg.Id, reason);
+        await journal.RecordUndecidedAsync(leg.Id, reason, cancellationToken);
+        return false;
     }
 
-    private async Task<int> CountClaimsAsync(Guid organizationId, OperationLeg leg, CancellationToken cancellationToken)
+    /// <summary>Why the sums cannot decide now: a leg of the same certificate whose outcome is not known yet.</summary>
+    private static string? Undecidable(IReadOnlyList<Outcome> others, string what)
     {
-        var count = 0;
-        for (var skip = 0; ; skip += PageSize)
-        {
-            var page = await ett.GetClaimsAsync(organizationId, null, null, PageSize, skip, cancellationToken);
-            count += page.Items.Count(claim => Same(claim.ProductionCertificate.FederatedStreamId, leg.ProductionCertificate)
-                && leg.ConsumptionCertificate is { } consumption && Same(claim.ConsumptionCertificate.FederatedStreamId, consumption)
-                && claim.Quantity == leg.QuantityWh);
-            if (page.Items.Count < PageSize) return count;
-        }
+        if (others.Any(other => other.Status is LegStatus.IntentRecorded or LegStatus.Submitted))
+            return $"Another {what} of this certificate is still in flight; decided once it is final.";
+        // ETT lists a failed request's slices when it had reserved them, and none when it had not: either may be so.
+        if (others.Any(other => other.Status == LegStatus.Failed && other.EttRequestId is not null))
+            return $"A {what} of this certificate failed at ETT, so ETT's list cannot tell whether this leg took effect.";
+        return null;
     }
 
-    /// <summary>Other legs of the organization that ETT accepted for the same certificate(s), receiver and quantity.</summary>
-    private async Task<int> CountKnownSentAsync(JournalLeg journalLeg, CancellationToken cancellationToken)
+    /// <summary>The journal's other legs to the same receiver (consumption certificate), from an indexed lookup.</summary>
+    private async Task<IReadOnlyList<Outcome>> OthersAsync(JournalLeg journalLeg, CancellationToken cancellationToken)
     {
         var leg = journalLeg.Leg;
-        var operations = await journal.ListOperationsAsync(journalLeg.OrganizationId, null, PageSize, cancellationToken);
-        return operations.Where(operation => operation.Kind == journalLeg.Kind)
-            .SelectMany(operation => operation.Legs)
-            .Count(other => other.Id != leg.Id
-                && (other.Status == LegStatus.Completed || (other.EttRequestId is not null && other.Status != LegStatus.Failed))
-                && other.ProductionCertificate == leg.ProductionCertificate
-                && other.ConsumptionCertificate == leg.ConsumptionCertificate
-                && other.ReceiverId == leg.ReceiverId
-                && other.QuantityWh == leg.QuantityWh);
+        var legs = await journal.ListLegsOfCertificateAsync(journalLeg.OrganizationId, journalLeg.Kind, leg.ProductionCertificate, cancellationToken);
+        return [.. legs
+            .Where(other => other.Id != leg.Id && other.ReceiverId == leg.ReceiverId && other.ConsumptionCertificate == leg.ConsumptionCertificate)
+            .OrderBy(other => other.Id)
+            .Select(other => new Outcome(other.Id, other.Status, other.EttRequestId, other.QuantityWh))];
+    }
+
+    private sealed record Outcome(Guid Id, LegStatus Status, Guid? EttRequestId, long QuantityWh);
+
+    private async Task<(long Wh, bool Consistent)> ListedTransfersAsync(Guid organizationId, OperationLeg leg, CancellationToken cancellationToken)
+    {
+        var (rows, consistent) = await OffsetPager.ReadAllAsync(
+            (skip, limit) => ett.GetTransfersAsync(organizationId, null, null, limit, skip, cancellationToken), null, PageSize);
+        return (rows.Where(transfer => Same(transfer.FederatedStreamId, leg.ProductionCertificate)
+                && Guid.TryParse(transfer.ReceiverId, out var receiver) && receiver == leg.ReceiverId)
+            .Sum(transfer => transfer.Quantity), consistent);
+    }
+
+    private async Task<(long Wh, bool Consistent)> ListedClaimsAsync(Guid organizationId, OperationLeg leg, CancellationToken cancellationToken)
+    {
+        var (rows, consistent) = await OffsetPager.ReadAllAsync(
+            (skip, limit) => ett.GetClaimsAsync(organizationId, null, null, limit, skip, cancellationToken), null, PageSize);
+        return (rows.Where(claim => Same(claim.ProductionCertificate.FederatedStreamId, leg.ProductionCertificate)
+                && leg.ConsumptionCertificate is { } consumption && Same(claim.ConsumptionCertificate.FederatedStreamId, consumption))
+            .Sum(claim => claim.Quantity), consistent);
     }
 
     private static bool Same(EttFederatedStreamId id, CertificateRef certificate) =>

@@ -12,13 +12,17 @@ namespace Ett.Gateway.Operations;
 internal sealed class OperationRunner(
     IOperationStore journal, IIdempotencyStore keys, IEttLegSender ett, IOptions<OperationsOptions> options, ILogger<OperationRunner> logger)
 {
-    /// <summary>Creates the operation under the attempt's key and sends its legs. Null if the key's lease was lost.</summary>
-    public async Task<OperationRecord?> StartAsync(NewOperation operation, IdempotentAttempt attempt)
+    /// <summary>
+    /// Reserves under the organization's lock (<paramref name="plan"/> sees what open legs still take), creates the
+    /// operation under the attempt's key and sends its legs. The plan's ETT reads happened before, outside the lock.
+    /// </summary>
+    public async Task<Reservation> StartAsync(
+        Guid organizationId, Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, IdempotentAttempt attempt)
     {
-        var created = await journal.CreateOperationAsync(operation, attempt.Lease, CancellationToken.None);
-        if (created is null) return null;
+        var reservation = await journal.ReserveAsync(organizationId, attempt.Lease, attempt.BegunAt, plan, CancellationToken.None);
+        if (reservation is not Reservation.Created created) return reservation;
         attempt.OperationCreated();
-        return await RunAsync(created, attempt.Lease);
+        return new Reservation.Created(await RunAsync(created.Operation, attempt.Lease));
     }
 
     /// <summary>

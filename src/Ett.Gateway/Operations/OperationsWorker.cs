@@ -1,3 +1,4 @@
+using Ett.Gateway.Errors;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -6,14 +7,18 @@ namespace Ett.Gateway.Operations;
 
 /// <summary>
 /// Keeps operations moving without callers: polls ETT's request-status for submitted legs (bounded batch, least
-/// recently checked first, so reading an operation never calls ETT), reconciles legs whose POST went unobserved,
-/// sends legs left planned, and purges expired idempotency keys. Runs at start-up and every
-/// <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/>.
+/// recently checked first, so reading an operation never calls ETT), reconciles legs whose outcome went unobserved,
+/// sends legs no live attempt works on, completes the keys of requests that died, and purges expired keys. Each
+/// iteration claims the legs it works on, so instances sharing a store divide the work instead of repeating it.
+/// Runs at start-up and every <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class OperationsWorker(
-    IOperationStore journal, IIdempotencyStore keys, EttClient ett, OperationRunner runner, LegReconciler reconciler,
+    IOperationStore journal, IIdempotencyStore keys, IdempotentRequests requests, EttClient ett, OperationRunner runner, LegReconciler reconciler,
     TimeProvider time, IOptions<OperationsOptions> options, ILogger<OperationsWorker> logger) : BackgroundService
 {
+    /// <summary>Permanent request-status refusals (e.g. 404) a leg gets before ETT's lists decide it instead.</summary>
+    internal const int StatusFailuresBeforeReconcile = 5;
+
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,22 +46,31 @@ internal sealed class OperationsWorker(
         {
             var settings = options.Value;
             var now = time.GetUtcNow();
-            // Every submitted leg is due once per iteration; the batch bounds ETT calls, least recently checked first.
-            await PollAsync(now, settings.WorkerBatchSize, cancellationToken);
-            foreach (var leg in await journal.ListLegsToReconcileAsync(now - settings.ReconcileAfter, settings.WorkerBatchSize, cancellationToken))
+            // Should this instance die mid-iteration, its claim lapses after a lease and another instance carries on.
+            var claim = new WorkerClaim(Guid.NewGuid(), now + settings.LeaseDuration);
+            try
             {
-                await Isolated(leg, async () =>
+                // Every submitted leg is due once per iteration; the batch bounds ETT calls, least recently checked first.
+                await PollAsync(now, settings.WorkerBatchSize, claim, cancellationToken);
+                foreach (var leg in await journal.ListLegsToReconcileAsync(now - settings.ReconcileAfter, settings.WorkerBatchSize, claim, cancellationToken))
                 {
-                    if (await reconciler.ReconcileAsync(leg, cancellationToken))
-                        await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken);
-                });
+                    await Isolated(leg, async () =>
+                    {
+                        if (await reconciler.ReconcileAsync(leg, cancellationToken))
+                            await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken);
+                    });
+                }
+                // RecordIntent still lets only one actor send a leg, should a slow attempt wake up meanwhile.
+                foreach (var leg in await journal.ListLegsToResumeAsync(settings.WorkerBatchSize, claim, cancellationToken))
+                {
+                    await Isolated(leg, () => runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken));
+                }
             }
-            // A planned leg untouched for a lease is most likely abandoned (a live attempt renews before each leg); were
-            // its attempt merely slow, RecordIntent still lets only one of them send it.
-            foreach (var leg in await journal.ListLegsToResumeAsync(time.GetUtcNow() - settings.LeaseDuration, settings.WorkerBatchSize, cancellationToken))
+            finally
             {
-                await Isolated(leg, () => runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken));
+                await journal.ReleaseAsync(claim, CancellationToken.None);
             }
+            await requests.CompleteAbandonedAsync(settings.WorkerBatchSize, cancellationToken);
             await keys.PurgeExpiredAsync(cancellationToken);
         }
         finally
@@ -65,13 +79,25 @@ internal sealed class OperationsWorker(
         }
     }
 
-    private async Task PollAsync(DateTimeOffset checkedBefore, int batch, CancellationToken cancellationToken)
+    private async Task PollAsync(DateTimeOffset checkedBefore, int batch, WorkerClaim claim, CancellationToken cancellationToken)
     {
-        foreach (var leg in await journal.ListLegsToPollAsync(checkedBefore, batch, cancellationToken))
+        foreach (var leg in await journal.ListLegsToPollAsync(checkedBefore, batch, claim, cancellationToken))
         {
             await Isolated(leg, async () =>
             {
-                var status = await ett.GetRequestStatusAsync(leg.OrganizationId, leg.Leg.EttRequestId!.Value, cancellationToken);
+                EttRequestStatus status;
+                try
+                {
+                    status = await ett.GetRequestStatusAsync(leg.OrganizationId, leg.Leg.EttRequestId!.Value, cancellationToken);
+                }
+                catch (GatewayProblemException refused) when (IsPermanent(refused))
+                {
+                    var failures = await journal.RecordStatusFailureAsync(leg.Leg.Id, cancellationToken);
+                    if (failures >= StatusFailuresBeforeReconcile)
+                        await journal.SetLegStatusAsync(leg.Leg.Id, LegStatus.Submitted, LegStatus.Unknown,
+                            $"ETT refused its request-status {failures} times (status {refused.Extensions["upstreamStatus"]}); ETT's lists decide.", cancellationToken);
+                    return;
+                }
                 if (status.Is("completed"))
                     await journal.SetLegStatusAsync(leg.Leg.Id, LegStatus.Submitted, LegStatus.Completed, null, cancellationToken);
                 // ETT stores the failure reason but never returns it (§8).
@@ -83,7 +109,12 @@ internal sealed class OperationsWorker(
         }
     }
 
-    /// <summary>One leg's failure (ETT down, a 404 for its request) must not stop the batch; it is tried next time.</summary>
+    /// <summary>ETT will not answer otherwise however often it is asked: a 4xx other than authorization, timeout and rate limit.</summary>
+    private static bool IsPermanent(GatewayProblemException problem) =>
+        problem.Extensions.TryGetValue("upstreamStatus", out var value) && value is int status
+        && status is >= 400 and < 500 and not (401 or 403 or 408 or 429);
+
+    /// <summary>One leg's failure (ETT down, a timeout) must not stop the batch; it is tried next time.</summary>
     private async Task Isolated(JournalLeg leg, Func<Task> work)
     {
         try

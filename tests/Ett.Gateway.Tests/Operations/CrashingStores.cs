@@ -16,11 +16,16 @@ internal sealed class CrashingJournal(IOperationStore inner) : IOperationStore
 
     private readonly Dictionary<Guid, int> sequences = [];
 
-    public async Task<OperationRecord?> CreateOperationAsync(NewOperation operation, IdempotencyLease lease, CancellationToken cancellationToken)
+    public async Task<Reservation> ReserveAsync(
+        Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
+        Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, CancellationToken cancellationToken)
     {
-        var created = await inner.CreateOperationAsync(operation, lease, cancellationToken);
-        foreach (var leg in created?.Legs ?? []) sequences[leg.Id] = leg.Sequence;
-        return created;
+        var reservation = await inner.ReserveAsync(organizationId, lease, ettReadAt, plan, cancellationToken);
+        if (reservation is Reservation.Created created)
+        {
+            foreach (var leg in created.Operation.Legs) sequences[leg.Id] = leg.Sequence;
+        }
+        return reservation;
     }
 
     public async Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken)
@@ -45,16 +50,26 @@ internal sealed class CrashingJournal(IOperationStore inner) : IOperationStore
     public Task<IReadOnlyList<OperationRecord>> ListOperationsAsync(Guid organizationId, OperationStatus? status, int limit, CancellationToken cancellationToken) =>
         inner.ListOperationsAsync(organizationId, status, limit, cancellationToken);
 
-    public Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, CancellationToken cancellationToken) =>
-        inner.ListLegsToPollAsync(checkedBefore, limit, cancellationToken);
+    public Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
+        inner.ListLegsToPollAsync(checkedBefore, limit, claim, cancellationToken);
 
     public Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken) => inner.RecordStillPendingAsync(legId, cancellationToken);
 
-    public Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken) =>
-        inner.ListLegsToReconcileAsync(changedBefore, limit, cancellationToken);
+    public Task<int> RecordStatusFailureAsync(Guid legId, CancellationToken cancellationToken) => inner.RecordStatusFailureAsync(legId, cancellationToken);
 
-    public Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken) =>
-        inner.ListLegsToResumeAsync(changedBefore, limit, cancellationToken);
+    public Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
+        inner.ListLegsToReconcileAsync(changedBefore, limit, claim, cancellationToken);
+
+    public Task<bool> RecordUndecidedAsync(Guid legId, string detail, CancellationToken cancellationToken) => inner.RecordUndecidedAsync(legId, detail, cancellationToken);
+
+    public Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
+        inner.ListLegsToResumeAsync(limit, claim, cancellationToken);
+
+    public Task<IReadOnlyList<OperationLeg>> ListLegsOfCertificateAsync(
+        Guid organizationId, OperationKind kind, CertificateRef productionCertificate, CancellationToken cancellationToken) =>
+        inner.ListLegsOfCertificateAsync(organizationId, kind, productionCertificate, cancellationToken);
+
+    public Task ReleaseAsync(WorkerClaim claim, CancellationToken cancellationToken) => inner.ReleaseAsync(claim, cancellationToken);
 }
 
 /// <summary>The real idempotency store, crashing when the final response is about to be stored.</summary>
@@ -72,4 +87,9 @@ internal sealed class CrashingKeys(IIdempotencyStore inner) : IIdempotencyStore
     public Task<bool> ReleaseAsync(IdempotencyLease lease, CancellationToken cancellationToken) => inner.ReleaseAsync(lease, cancellationToken);
 
     public Task<int> PurgeExpiredAsync(CancellationToken cancellationToken) => inner.PurgeExpiredAsync(cancellationToken);
+
+    public Task<IReadOnlyList<AbandonedKey>> ListAbandonedAsync(int limit, CancellationToken cancellationToken) => inner.ListAbandonedAsync(limit, cancellationToken);
+
+    public Task<bool> CompleteAbandonedAsync(AbandonedKey key, StoredResponse response, CancellationToken cancellationToken) =>
+        inner.CompleteAbandonedAsync(key, response, cancellationToken);
 }

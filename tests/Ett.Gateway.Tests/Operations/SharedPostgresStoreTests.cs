@@ -56,4 +56,26 @@ public sealed class SharedPostgresStoreTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
         Assert.Equal(2, sandbox.EttPosts("transfers").Count);
     }
+
+    [StoreFact]
+    public async Task Two_instances_never_poll_or_send_the_same_leg_in_one_iteration()
+    {
+        var sandbox = env ?? throw new InvalidOperationException($"{RequiresPostgresAttribute.Variable} is not set.");
+        var (first, second) = (sandbox.StartGateway(), sandbox.StartGateway());
+        var caller = await sandbox.CallerAsync(first);
+        await sandbox.CallerAsync(second);
+        var certificates = sandbox.AvailableProduction(Producer, "DK1");
+        var submitted = await caller.SendAsync(Post($"/organizations/{Producer}/transfers",
+            new { partnerOrganizationId = Trader, quantityWh = certificates.Take(3).Sum(c => c.AvailableWh), gridArea = "DK1" }, "polled"));
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        await sandbox.Ett.WhenIdleAsync();
+        sandbox.Ett.ClearRequests();
+
+        await Task.WhenAll(sandbox.RunWorkerAsync(first), sandbox.RunWorkerAsync(second));
+
+        var polls = sandbox.Ett.Requests.Where(r => r.Path.Contains("/request-status/", StringComparison.Ordinal)).GroupBy(r => r.Path).ToList();
+        Assert.Equal(3, polls.Count);
+        Assert.All(polls, poll => Assert.Single(poll));
+        Assert.Empty(sandbox.EttPosts("transfers"));
+    }
 }

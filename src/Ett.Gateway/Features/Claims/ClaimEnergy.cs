@@ -18,24 +18,38 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
     {
         if (attempt.ResumableOperationId is { } unfinished) return new IdempotentOutcome.Accepted(await runner.ResumeAsync(unfinished, attempt));
 
-        var planned = request.IsExplicit
+        var plan = request.IsExplicit
             ? await PlanPairAsync(organizationId, request, cancellationToken)
             : await PlanPeriodAsync(organizationId, request, cancellationToken);
-        if (planned.Problem is { } problem) return new IdempotentOutcome.Rejected(problem);
+        if (plan.Problem is { } problem) return new IdempotentOutcome.Rejected(problem);
 
-        var operation = await runner.StartAsync(new NewOperation
+        ProblemHttpResult? refusal = null;
+        var reservation = await runner.StartAsync(organizationId, reserved =>
         {
-            OrganizationId = organizationId,
-            CallerId = attempt.CallerId,
-            Kind = OperationKind.Claim,
-            RequestedWh = planned.Legs.Sum(leg => leg.QuantityWh),
-            RequestJson = attempt.RequestJson,
-            Legs = planned.Legs,
+            var (legs, shortfall) = plan.Legs!(reserved);
+            if (shortfall is not null)
+            {
+                refusal = shortfall;
+                return null;
+            }
+            return new NewOperation
+            {
+                OrganizationId = organizationId,
+                CallerId = attempt.CallerId,
+                Kind = OperationKind.Claim,
+                RequestedWh = legs.Sum(leg => leg.QuantityWh),
+                RequestJson = attempt.RequestJson,
+                Legs = legs,
+            };
         }, attempt);
-        return operation is null ? new IdempotentOutcome.Rejected(TransferToPartner.LeaseLost()) : new IdempotentOutcome.Accepted(operation);
+        return IdempotentOutcome.Of(reservation, refusal);
     }
 
-    private sealed record Plan(IReadOnlyList<PlannedLeg> Legs, ProblemHttpResult? Problem = null);
+    /// <summary>The legs given what open legs still reserve, or why there is not enough: run under the organization's lock.</summary>
+    private delegate (IReadOnlyList<PlannedLeg> Legs, ProblemHttpResult? Shortfall) Legs(IReadOnlyDictionary<CertificateRef, long> reserved);
+
+    /// <summary>What ETT's reads allow (Legs), or a problem found before any reservation.</summary>
+    private sealed record Plan(Legs? Legs, ProblemHttpResult? Problem = null);
 
     /// <summary>Two ETT reads check the pair first, so a claim that cannot succeed answers 422 instead of a failed operation.</summary>
     private async Task<Plan> PlanPairAsync(Guid organizationId, ClaimRequest request, CancellationToken cancellationToken)
@@ -44,23 +58,23 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
         var consumption = await ett.GetCertificateAsync(organizationId, Wire(request.ConsumptionCertificateId!), cancellationToken);
         if (!production.CertificateType.Equals("production", StringComparison.OrdinalIgnoreCase)
             || !consumption.CertificateType.Equals("consumption", StringComparison.OrdinalIgnoreCase))
-            return new Plan([], Mismatch("productionCertificateId must be a production and consumptionCertificateId a consumption certificate."));
+            return new Plan(null, Mismatch("productionCertificateId must be a production and consumptionCertificateId a consumption certificate."));
         var (productionAvailable, consumptionAvailable) = (new AvailableCertificate(production, production.Quantity), new AvailableCertificate(consumption, consumption.Quantity));
         if (!Matches(productionAvailable, consumptionAvailable))
-            return new Plan([], Mismatch("The certificates must cover the same period and grid area, and be both trial or both not."));
+            return new Plan(null, Mismatch("The certificates must cover the same period and grid area, and be both trial or both not."));
 
-        var reserved = await certificates.ReservedAsync(organizationId, cancellationToken);
-        var availableWh = Math.Min(
-            production.Quantity - reserved.GetValueOrDefault(productionAvailable.Ref),
-            consumption.Quantity - reserved.GetValueOrDefault(consumptionAvailable.Ref));
-        if (availableWh < request.QuantityWh) return new Plan([], TransferToPartner.Insufficient(request.QuantityWh!.Value, Math.Max(0, availableWh)));
-
-        return new Plan([new PlannedLeg
+        var quantityWh = request.QuantityWh!.Value;
+        return new Plan(reserved =>
         {
-            ProductionCertificate = productionAvailable.Ref,
-            ConsumptionCertificate = consumptionAvailable.Ref,
-            QuantityWh = request.QuantityWh!.Value,
-        }]);
+            var availableWh = Math.Min(productionAvailable.Less(reserved).AvailableWh, consumptionAvailable.Less(reserved).AvailableWh);
+            if (availableWh < quantityWh) return ([], TransferToPartner.Insufficient(quantityWh, Math.Max(0, availableWh)));
+            return ([new PlannedLeg
+            {
+                ProductionCertificate = productionAvailable.Ref,
+                ConsumptionCertificate = consumptionAvailable.Ref,
+                QuantityWh = quantityWh,
+            }], null);
+        });
     }
 
     /// <summary>Pairs production and consumption of the same hour and grid area, oldest first, each for the smaller remainder.</summary>
@@ -68,7 +82,13 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
     {
         var productions = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken);
         var consumptions = await certificates.ListAsync(organizationId, "Consumption", request.From, request.To, request.GridArea, cancellationToken);
+        return new Plan(reserved => Pair(
+            [.. productions.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0)],
+            [.. consumptions.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0)]));
+    }
 
+    private static (IReadOnlyList<PlannedLeg>, ProblemHttpResult?) Pair(IReadOnlyList<AvailableCertificate> productions, IReadOnlyList<AvailableCertificate> consumptions)
+    {
         var legs = new List<PlannedLeg>();
         foreach (var group in productions.GroupBy(Slot))
         {
@@ -89,8 +109,8 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
         }
 
         return legs.Count > 0
-            ? new Plan(legs)
-            : new Plan([], TypedResults.Problem("No available production and consumption certificates of the same hour and grid area in the period.",
+            ? (legs, null)
+            : ([], TypedResults.Problem("No available production and consumption certificates of the same hour and grid area in the period.",
                 statusCode: StatusCodes.Status422UnprocessableEntity, title: "Nothing to claim", type: ProblemTypes.InsufficientQuantity,
                 extensions: new Dictionary<string, object?> { ["availableWh"] = 0L }));
     }

@@ -65,6 +65,19 @@ internal static class OffsetPager
     }
 
     /// <summary>
+    /// A whole ETT list, read as <see cref="ReadAsync"/> reads pages: each run of items with equal key comes from one
+    /// ETT answer. Consistent is false when ETT's total changed between calls (items vanished or appeared meanwhile,
+    /// so one may have been skipped or repeated).
+    /// </summary>
+    public static async Task<(IReadOnlyList<TWire> Items, bool Consistent)> ReadAllAsync<TWire>(
+        Func<int, int, Task<EttPage<TWire>>> fetch, Func<TWire, long>? orderKey, int batch)
+    {
+        var scan = new Scan<TWire>(fetch, 0, orderKey);
+        while (!scan.Exhausted) await scan.FetchMoreAsync(batch);
+        return (scan.Items, !scan.TotalChanged);
+    }
+
+    /// <summary>
     /// Moves a cut that would split items of equal key: back to where they start, or, when they fill the whole page,
     /// forward past the last of them (the page then holds more than asked). The scan ends between keys, so the run
     /// ends within it.
@@ -92,6 +105,7 @@ internal static class OffsetPager
         public List<TWire> Items { get; } = [];
         public bool Exhausted { get; private set; }
         public int? Total { get; private set; }
+        public bool TotalChanged { get; private set; }
         public int Calls { get; private set; }
 
         public async Task FetchMoreAsync(int batch)
@@ -102,6 +116,7 @@ internal static class OffsetPager
                 var page = await fetch(skip, batch);
                 Calls++;
                 var items = page.Items;
+                if (Calls > 1 && Total != page.Metadata?.Total) TotalChanged = true;
                 Total = page.Metadata?.Total;
                 // ETT's metadata.total ignores skip and limit, so it tells whether anything follows without another call.
                 Exhausted = items.Count == 0

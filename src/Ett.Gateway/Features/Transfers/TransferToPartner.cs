@@ -2,12 +2,14 @@ using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Partners;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Operations.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ett.Gateway.Features.Transfers;
 
 /// <summary>
 /// "Send N Wh to partner X" as one operation: the partner's receiver id from the registry, the organization's
 /// available production certificates oldest first, and one ETT transfer per certificate needed (ETT slices the last).
+/// The certificates are read from ETT first; only the reservation runs under the organization's lock.
 /// </summary>
 internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCertificates certificates, OperationRunner runner)
 {
@@ -38,38 +40,41 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
             candidates = [.. candidates.Where(c => ids.Contains(c.Ref))];
         }
 
-        var availableWh = candidates.Sum(c => c.AvailableWh);
-        if (availableWh < request.QuantityWh) return new IdempotentOutcome.Rejected(Insufficient(request.QuantityWh, availableWh));
-
         var hashedAttributes = (request.HashedAttributes ?? HashedAttributes.None).ForEtt();
-        var legs = new List<PlannedLeg>();
-        var remaining = request.QuantityWh;
-        foreach (var certificate in candidates.TakeWhile(_ => remaining > 0))
+        ProblemHttpResult? refusal = null;
+        var reservation = await runner.StartAsync(organizationId, reserved =>
         {
-            var quantity = Math.Min(certificate.AvailableWh, remaining);
-            legs.Add(new PlannedLeg { ProductionCertificate = certificate.Ref, ReceiverId = partner.ReceiverId, QuantityWh = quantity, HashedAttributes = hashedAttributes });
-            remaining -= quantity;
-        }
+            var available = candidates.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0).ToList();
+            var availableWh = available.Sum(c => c.AvailableWh);
+            if (availableWh < request.QuantityWh)
+            {
+                refusal = Insufficient(request.QuantityWh, availableWh);
+                return null;
+            }
 
-        var operation = await runner.StartAsync(new NewOperation
-        {
-            OrganizationId = organizationId,
-            CallerId = attempt.CallerId,
-            Kind = OperationKind.Transfer,
-            RequestedWh = request.QuantityWh,
-            RequestJson = attempt.RequestJson,
-            Legs = legs,
+            var legs = new List<PlannedLeg>();
+            var remaining = request.QuantityWh;
+            foreach (var certificate in available.TakeWhile(_ => remaining > 0))
+            {
+                var quantity = Math.Min(certificate.AvailableWh, remaining);
+                legs.Add(new PlannedLeg { ProductionCertificate = certificate.Ref, ReceiverId = partner.ReceiverId, QuantityWh = quantity, HashedAttributes = hashedAttributes });
+                remaining -= quantity;
+            }
+            return new NewOperation
+            {
+                OrganizationId = organizationId,
+                CallerId = attempt.CallerId,
+                Kind = OperationKind.Transfer,
+                RequestedWh = request.QuantityWh,
+                RequestJson = attempt.RequestJson,
+                Legs = legs,
+            };
         }, attempt);
-        return operation is null ? new IdempotentOutcome.Rejected(LeaseLost()) : new IdempotentOutcome.Accepted(operation);
+        return IdempotentOutcome.Of(reservation, refusal);
     }
 
-    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Insufficient(long requestedWh, long availableWh) =>
+    internal static ProblemHttpResult Insufficient(long requestedWh, long availableWh) =>
         TypedResults.Problem($"{requestedWh} Wh requested, {availableWh} Wh available.", statusCode: StatusCodes.Status422UnprocessableEntity,
             title: "Not enough available quantity", type: ProblemTypes.InsufficientQuantity,
             extensions: new Dictionary<string, object?> { ["requestedWh"] = requestedWh, ["availableWh"] = availableWh });
-
-    /// <summary>Another attempt took the key over while this one planned: it carries on.</summary>
-    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult LeaseLost() =>
-        TypedResults.Problem("Another request with this Idempotency-Key took over.", statusCode: StatusCodes.Status409Conflict,
-            title: "Request in flight", type: ProblemTypes.IdempotencyKeyInFlight);
 }

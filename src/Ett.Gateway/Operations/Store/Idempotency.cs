@@ -28,7 +28,19 @@ internal interface IIdempotencyStore
 
     /// <summary>Deletes records past their retention (never one whose lease is still live). Returns how many.</summary>
     Task<int> PurgeExpiredAsync(CancellationToken cancellationToken);
+
+    /// <summary>Keys whose request died after creating its operation: in flight, lease run out, operation attached.</summary>
+    Task<IReadOnlyList<AbandonedKey>> ListAbandonedAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores the response of an abandoned key so that it replays and is purged after retention like any other.
+    /// False when a retry took the key over meanwhile (it then completes the key itself).
+    /// </summary>
+    Task<bool> CompleteAbandonedAsync(AbandonedKey key, StoredResponse response, CancellationToken cancellationToken);
 }
+
+/// <summary>An in-flight key whose lease ran out, with the lease it was observed under and its operation.</summary>
+internal sealed record AbandonedKey(IdempotencyLease Lease, Guid OperationId);
 
 /// <summary>Proof of owning an in-flight key; the token fences a stale owner out once another attempt took over.</summary>
 internal sealed record IdempotencyLease(string CallerId, string Key, Guid Token);
@@ -41,7 +53,7 @@ internal abstract record IdempotencyBegin
     /// <summary>
     /// This attempt owns the key until LeaseExpiresAt (renew while working). IsResume: an earlier attempt's lease
     /// expired unfinished, so continue from what the journal recorded. OperationId: the operation an earlier attempt
-    /// created under this key (<see cref="IOperationStore.CreateOperationAsync"/> attaches it in the same transaction).
+    /// created under this key (<see cref="IOperationStore.ReserveAsync"/> attaches it in the same transaction).
     /// </summary>
     internal sealed record Started(IdempotencyLease Lease, DateTimeOffset LeaseExpiresAt, bool IsResume, Guid? OperationId) : IdempotencyBegin;
 

@@ -8,10 +8,15 @@ namespace Ett.Gateway.Operations.Store;
 internal interface IOperationStore
 {
     /// <summary>
-    /// Creates the operation with its planned legs and attaches it to the idempotency key, all in one transaction.
-    /// Null (nothing written) when the lease is no longer held or the key already has an operation.
+    /// The reservation, serialized per organization across instances: reads what the organization's open legs still
+    /// take from each certificate, lets <paramref name="plan"/> turn that into the operation (null: refused, nothing
+    /// written), then creates it with its planned legs and attaches it to the idempotency key, all in one transaction.
+    /// A leg counts as reserved unless ETT had certainly applied (or released) it before <paramref name="ettReadAt"/>,
+    /// when the planner's ETT read began, so that read and reservation never disagree.
     /// </summary>
-    Task<OperationRecord?> CreateOperationAsync(NewOperation operation, IdempotencyLease lease, CancellationToken cancellationToken);
+    Task<Reservation> ReserveAsync(
+        Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
+        Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, CancellationToken cancellationToken);
 
     /// <summary>planned → intentRecorded. Call right before the ETT POST; send it only when this returns true.</summary>
     Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken);
@@ -23,7 +28,7 @@ internal interface IOperationStore
     Task<bool> MarkUnknownAsync(Guid legId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Moves a leg from expected to next if it is still there (the poller's submitted → completed|failed, the
+    /// Moves a leg from expected to next if it is still there (the poller's submitted → completed|failed|unknown, the
     /// reconciler's unknown → planned|completed|failed). False if it moved meanwhile. The detail says why (e.g. ETT's
     /// synchronous rejection text) and is shown to callers, so it never holds a secret.
     /// </summary>
@@ -35,25 +40,58 @@ internal interface IOperationStore
     Task<IReadOnlyList<OperationRecord>> ListOperationsAsync(Guid organizationId, OperationStatus? status, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Submitted legs whose ETT request has not reached a final status, not checked since
-    /// <paramref name="checkedBefore"/>, least recently checked first (bounded polling).
+    /// Claims for <paramref name="claim"/> submitted legs whose ETT request has not reached a final status, not checked
+    /// since <paramref name="checkedBefore"/>, least recently checked first (bounded polling). Legs another live claim
+    /// holds are skipped, so instances sharing the store never poll the same leg in one iteration.
     /// </summary>
-    Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, WorkerClaim claim, CancellationToken cancellationToken);
 
     /// <summary>ETT still says pending: moves a submitted leg to the back of the poll list. False if it is no longer submitted.</summary>
     Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Legs whose POST may or may not have happened (intentRecorded or unknown, no ETT request id), last changed at
-    /// or before changedBefore so that an attempt still running is left alone.
+    /// ETT refused the leg's request-status permanently (e.g. 404) once more: counts it and moves the leg to the back
+    /// of the poll list. Returns the count so far; 0 if the leg is no longer submitted.
     /// </summary>
-    Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken);
+    Task<int> RecordStatusFailureAsync(Guid legId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Planned legs last changed at or before changedBefore: left behind by an attempt that died between legs, or put
-    /// back by the reconciler after it proved their POST never took effect. Oldest first.
+    /// Claims legs whose POST may or may not have happened (intentRecorded without an ETT request id, or unknown),
+    /// last changed at or before changedBefore so that an attempt still running is left alone.
     /// </summary>
-    Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, WorkerClaim claim, CancellationToken cancellationToken);
+
+    /// <summary>An unknown leg the reconciler could not decide: keeps it unknown with the reason and rests it for another round.</summary>
+    Task<bool> RecordUndecidedAsync(Guid legId, string detail, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims planned legs no live attempt works on: left behind by an attempt that died between legs (its key's
+    /// lease ran out), or put back by the reconciler after it proved their POST never took effect. Oldest first.
+    /// </summary>
+    Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(int limit, WorkerClaim claim, CancellationToken cancellationToken);
+
+    /// <summary>The journal's own legs of one certificate (and kind): the reconciler's indexed lookup, no window.</summary>
+    Task<IReadOnlyList<OperationLeg>> ListLegsOfCertificateAsync(Guid organizationId, OperationKind kind, CertificateRef productionCertificate, CancellationToken cancellationToken);
+
+    /// <summary>Ends the claim: its legs are free for any instance's next iteration.</summary>
+    Task ReleaseAsync(WorkerClaim claim, CancellationToken cancellationToken);
+}
+
+/// <summary>One worker iteration's hold on the legs it listed; it lapses at Until if the instance dies.</summary>
+internal sealed record WorkerClaim(Guid Token, DateTimeOffset Until);
+
+/// <summary>The outcome of <see cref="IOperationStore.ReserveAsync"/>.</summary>
+internal abstract record Reservation
+{
+    private Reservation() { }
+
+    public sealed record Created(OperationRecord Operation) : Reservation;
+
+    /// <summary>The plan refused (not enough left); nothing was written.</summary>
+    public sealed record Refused : Reservation;
+
+    /// <summary>Another attempt took the key over meanwhile; nothing was written.</summary>
+    public sealed record LeaseLost : Reservation;
 }
 
 internal enum OperationKind { Transfer, Claim }

@@ -8,7 +8,8 @@ internal static class OperationStatusRules
         [LegStatus.Planned] = [LegStatus.IntentRecorded],
         // failed: ETT rejected the POST synchronously (400), so nothing was reserved.
         [LegStatus.IntentRecorded] = [LegStatus.Submitted, LegStatus.Unknown, LegStatus.Failed],
-        [LegStatus.Submitted] = [LegStatus.Completed, LegStatus.Failed],
+        // unknown: ETT refused the request-status permanently (e.g. 404) too often; its lists decide.
+        [LegStatus.Submitted] = [LegStatus.Completed, LegStatus.Failed, LegStatus.Unknown],
         // planned: the reconciler proved the POST never took effect, so the leg may be sent again.
         [LegStatus.Unknown] = [LegStatus.Planned, LegStatus.Completed, LegStatus.Failed],
         [LegStatus.Completed] = [],

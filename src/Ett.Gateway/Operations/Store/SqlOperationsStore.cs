@@ -93,16 +93,35 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         return new IdempotencyBegin.InFlight(time.GetUtcNow());
     }
 
-    public async Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken)
+    public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken) =>
+        CompleteKeyAsync(lease, response, "", cancellationToken);
+
+    public async Task<IReadOnlyList<AbandonedKey>> ListAbandonedAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await Sql.QueryAsync(connection, null, """
+            SELECT caller_id, idempotency_key, lease_token, operation_id FROM idempotency_keys
+            WHERE state = 'inFlight' AND lease_expires_at <= @now AND operation_id IS NOT NULL
+            ORDER BY lease_expires_at LIMIT @limit
+            """,
+            [("now", Now()), ("limit", (long)limit)],
+            reader => new AbandonedKey(new IdempotencyLease(reader.GetString(0), reader.GetString(1), Guid.Parse(reader.GetString(2))), Guid.Parse(reader.GetString(3))),
+            cancellationToken);
+    }
+
+    public Task<bool> CompleteAbandonedAsync(AbandonedKey key, StoredResponse response, CancellationToken cancellationToken) =>
+        CompleteKeyAsync(key.Lease, response, " AND lease_expires_at <= @now", cancellationToken);
+
+    private async Task<bool> CompleteKeyAsync(IdempotencyLease lease, StoredResponse response, string condition, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         var now = time.GetUtcNow();
         // Retention counts from the response, so a replay is available for the whole period after the caller got it.
-        return await Sql.ExecuteAsync(connection, null, """
+        return await Sql.ExecuteAsync(connection, null, $"""
             UPDATE idempotency_keys
             SET state = 'completed', response_status = @status, response_content_type = @contentType, response_headers = @headers,
                 response_body = @body, completed_at = @now, expires_at = @expires, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-            WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token
+            WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token{condition}
             """,
             [("status", (long)response.StatusCode), ("contentType", response.ContentType), ("headers", JsonSerializer.Serialize(response.Headers)),
              ("body", response.Body), ("now", Sql.Millis(now)), ("expires", Sql.Millis(now + idempotencyRetention)), .. LeaseParameters(lease)],
@@ -170,8 +189,18 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     // ---- Operations journal ----
 
-    public async Task<OperationRecord?> CreateOperationAsync(NewOperation operation, IdempotencyLease lease, CancellationToken cancellationToken)
+    public async Task<Reservation> ReserveAsync(
+        Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
+        Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, CancellationToken cancellationToken)
     {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await database.LockOrganizationAsync(connection, transaction, organizationId, cancellationToken);
+
+        var reserved = await ReservedAsync(connection, transaction, organizationId, ettReadAt, cancellationToken);
+        if (plan(reserved) is not { } operation) return new Reservation.Refused();
+        if (operation.OrganizationId != organizationId) throw new ArgumentException("The plan is for another organization.", nameof(plan));
+
         var now = time.GetUtcNow();
         var operationId = Guid.CreateVersion7(now);
         var status = OperationStatusRules.Derive(operation.Legs.Select(_ => LegStatus.Planned).ToList());
@@ -189,15 +218,12 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             UpdatedAt = now,
         }).ToList();
 
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
         var attached = await Sql.ExecuteAsync(connection, transaction, """
             UPDATE idempotency_keys SET operation_id = @operation
             WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token AND operation_id IS NULL
             """,
             [("operation", Sql.Text(operationId)), .. LeaseParameters(lease)], cancellationToken);
-        if (attached != 1) return null;
+        if (attached != 1) return new Reservation.LeaseLost();
 
         await Sql.ExecuteAsync(connection, transaction, """
             INSERT INTO operations (operation_id, organization_id, caller_id, kind, requested_wh, status, request_json, created_at, updated_at)
@@ -226,7 +252,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new OperationRecord
+        return new Reservation.Created(new OperationRecord
         {
             Id = operationId,
             OrganizationId = operation.OrganizationId,
@@ -238,7 +264,40 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             CreatedAt = Sql.Instant(Sql.Millis(now)),
             UpdatedAt = Sql.Instant(Sql.Millis(now)),
             Legs = legs.Select(leg => leg with { UpdatedAt = Sql.Instant(Sql.Millis(now)) }).ToList(),
-        };
+        });
+    }
+
+    /// <summary>
+    /// Quantity per certificate that the organization's legs still take beyond what ETT showed at ettReadAt. A leg is
+    /// left out only when ETT had certainly applied or released it before that read: final (ETT finished it), or a
+    /// submitted claim (ETT reserves claims during the POST), and journaled so before the read. A submitted transfer
+    /// counts until the worker saw it finish: planning errs towards 422, never towards a failing POST.
+    /// </summary>
+    private static async Task<Dictionary<CertificateRef, long>> ReservedAsync(
+        DbConnection connection, DbTransaction transaction, Guid organizationId, DateTimeOffset ettReadAt, CancellationToken cancellationToken)
+    {
+        var legs = await Sql.QueryAsync(connection, transaction, """
+            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh
+            FROM operations o JOIN operation_legs l ON l.operation_id = o.operation_id
+            WHERE o.organization_id = @organization
+              AND (o.status IN (@accepted, @running) OR o.updated_at >= @readAt)
+              AND NOT ((l.status IN (@completed, @failed) OR (o.kind = @claim AND l.status = @submitted)) AND l.updated_at < @readAt)
+            """,
+            [("organization", Sql.Text(organizationId)), ("accepted", Sql.Name(OperationStatus.Accepted)), ("running", Sql.Name(OperationStatus.Running)),
+             ("readAt", Sql.Millis(ettReadAt)), ("completed", Sql.Name(LegStatus.Completed)), ("failed", Sql.Name(LegStatus.Failed)),
+             ("claim", Sql.Name(OperationKind.Claim)), ("submitted", Sql.Name(LegStatus.Submitted))],
+            reader => (
+                Production: new CertificateRef(reader.GetString(0), Guid.Parse(reader.GetString(1))),
+                Consumption: reader.NullableString(2) is { } registry ? new CertificateRef(registry, Guid.Parse(reader.GetString(3))) : null,
+                Quantity: reader.GetInt64(4)),
+            cancellationToken);
+        var reserved = new Dictionary<CertificateRef, long>();
+        foreach (var (production, consumption, quantity) in legs)
+        {
+            reserved[production] = reserved.GetValueOrDefault(production) + quantity;
+            if (consumption is not null) reserved[consumption] = reserved.GetValueOrDefault(consumption) + quantity;
+        }
+        return reserved;
     }
 
     public Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken) =>
@@ -311,12 +370,9 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             parameters, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await ReadJournalLegsAsync(connection, "l.status = @submitted AND l.updated_at <= @before",
-            [("submitted", Sql.Name(LegStatus.Submitted)), ("before", Sql.Millis(checkedBefore)), ("limit", (long)limit)], cancellationToken);
-    }
+    public Task<IReadOnlyList<JournalLeg>> ListLegsToPollAsync(DateTimeOffset checkedBefore, int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
+        ClaimLegsAsync("l.status = @submitted AND l.updated_at <= @before",
+            [("submitted", Sql.Name(LegStatus.Submitted)), ("before", Sql.Millis(checkedBefore))], limit, claim, cancellationToken);
 
     public async Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken)
     {
@@ -325,21 +381,75 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             [("now", Now()), ("leg", Sql.Text(legId)), ("submitted", Sql.Name(LegStatus.Submitted))], cancellationToken) == 1;
     }
 
-    public async Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken)
+    public async Task<int> RecordStatusFailureAsync(Guid legId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await ReadJournalLegsAsync(connection,
-            "l.status IN (@intent, @unknown) AND l.ett_request_id IS NULL AND l.updated_at <= @before",
-            [("intent", Sql.Name(LegStatus.IntentRecorded)), ("unknown", Sql.Name(LegStatus.Unknown)),
-             ("before", Sql.Millis(changedBefore)), ("limit", (long)limit)],
-            cancellationToken);
+        var counted = await Sql.QueryAsync(connection, null, """
+            UPDATE operation_legs SET status_failures = status_failures + 1, updated_at = @now WHERE leg_id = @leg AND status = @submitted
+            RETURNING status_failures
+            """,
+            [("now", Now()), ("leg", Sql.Text(legId)), ("submitted", Sql.Name(LegStatus.Submitted))], reader => (int)reader.GetInt64(0), cancellationToken);
+        return counted.SingleOrDefault();
     }
 
-    public async Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(DateTimeOffset changedBefore, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<JournalLeg>> ListLegsToReconcileAsync(DateTimeOffset changedBefore, int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
+        ClaimLegsAsync("((l.status = @intent AND l.ett_request_id IS NULL) OR l.status = @unknown) AND l.updated_at <= @before",
+            [("intent", Sql.Name(LegStatus.IntentRecorded)), ("unknown", Sql.Name(LegStatus.Unknown)), ("before", Sql.Millis(changedBefore))],
+            limit, claim, cancellationToken);
+
+    public async Task<bool> RecordUndecidedAsync(Guid legId, string detail, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await ReadJournalLegsAsync(connection, "l.status = @planned AND l.updated_at <= @before",
-            [("planned", Sql.Name(LegStatus.Planned)), ("before", Sql.Millis(changedBefore)), ("limit", (long)limit)], cancellationToken);
+        return await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET detail = @detail, updated_at = @now WHERE leg_id = @leg AND status = @unknown",
+            [("detail", detail), ("now", Now()), ("leg", Sql.Text(legId)), ("unknown", Sql.Name(LegStatus.Unknown))], cancellationToken) == 1;
+    }
+
+    // A live attempt holds its key's lease and sends its own planned legs; only legs nobody holds are resumed.
+    public Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
+        ClaimLegsAsync("""
+            l.status = @planned AND NOT EXISTS (
+                SELECT 1 FROM idempotency_keys k WHERE k.operation_id = l.operation_id AND k.state = 'inFlight' AND k.lease_expires_at > @now)
+            """,
+            [("planned", Sql.Name(LegStatus.Planned))], limit, claim, cancellationToken);
+
+    public async Task<IReadOnlyList<OperationLeg>> ListLegsOfCertificateAsync(
+        Guid organizationId, OperationKind kind, CertificateRef productionCertificate, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await Sql.QueryAsync(connection, null, $"""
+            SELECT {LegColumns} FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id
+            WHERE l.production_registry = @registry AND l.production_stream_id = @stream AND o.organization_id = @organization AND o.kind = @kind
+            """,
+            [("registry", productionCertificate.Registry), ("stream", Sql.Text(productionCertificate.StreamId)),
+             ("organization", Sql.Text(organizationId)), ("kind", Sql.Name(kind))],
+            reader => ReadLeg(reader, 0), cancellationToken);
+    }
+
+    public async Task ReleaseAsync(WorkerClaim claim, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @token",
+            [("token", Sql.Text(claim.Token))], cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks up to limit legs matching the condition as the claim's (free ones, or already its own), then reads them.
+    /// On PostgreSQL, SKIP LOCKED lets instances claiming at once take disjoint rows instead of waiting on each other.
+    /// </summary>
+    private async Task<IReadOnlyList<JournalLeg>> ClaimLegsAsync(
+        string condition, IEnumerable<(string, object?)> parameters, int limit, WorkerClaim claim, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        List<(string, object?)> all = [.. parameters, ("now", Now()), ("limit", (long)limit), ("token", Sql.Text(claim.Token)), ("until", Sql.Millis(claim.Until))];
+        await Sql.ExecuteAsync(connection, null, $"""
+            UPDATE operation_legs SET claimed_by = @token, claimed_until = @until
+            WHERE leg_id IN (
+                SELECT l.leg_id FROM operation_legs l
+                WHERE {condition} AND (l.claimed_until IS NULL OR l.claimed_until <= @now OR l.claimed_by = @token)
+                ORDER BY l.updated_at, l.leg_id LIMIT @limit{database.SkipLocked})
+            """,
+            all, cancellationToken);
+        return await ReadJournalLegsAsync(connection, $"l.claimed_by = @token AND {condition}", all, cancellationToken);
     }
 
     private const string LegColumns =

@@ -15,6 +15,15 @@ internal abstract class StoreDatabase : IAsyncDisposable
     /// <summary>Serializes schema migration between instances starting at once; holds until the transaction ends.</summary>
     public abstract Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Serializes reservations of one organization across instances; holds until the transaction ends. Only the short
+    /// step that reads reserved quantity and records the new legs runs under it, never an ETT call.
+    /// </summary>
+    public abstract Task LockOrganizationAsync(DbConnection connection, DbTransaction transaction, Guid organizationId, CancellationToken cancellationToken);
+
+    /// <summary>Appended to a row-selecting subquery so that instances claiming work at once skip each other's rows.</summary>
+    public abstract string SkipLocked { get; }
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
@@ -57,6 +66,13 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
     // Microsoft.Data.Sqlite begins transactions with BEGIN IMMEDIATE, which already takes the single write lock.
     public override Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         Task.CompletedTask;
+
+    // BEGIN IMMEDIATE serializes every writer of the file, other processes included, so reservations are too.
+    public override Task LockOrganizationAsync(DbConnection connection, DbTransaction transaction, Guid organizationId, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    // SQLite has one writer at a time: a claiming UPDATE is atomic without row locks.
+    public override string SkipLocked => "";
 }
 
 internal sealed class PostgresStoreDatabase(string connectionString) : StoreDatabase
@@ -78,6 +94,20 @@ internal sealed class PostgresStoreDatabase(string connectionString) : StoreData
         command.CommandText = $"SELECT pg_advisory_xact_lock({SchemaLockId})";
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    public override async Task LockOrganizationAsync(DbConnection connection, DbTransaction transaction, Guid organizationId, CancellationToken cancellationToken)
+    {
+        // The two-key form keeps these locks apart from the schema lock; a hash collision only serializes a little more.
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT pg_advisory_xact_lock({ReservationLockClass}, hashtext(@organization))";
+        command.Parameters.Add(new NpgsqlParameter("organization", organizationId.ToString("D")));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private const int ReservationLockClass = 0x0E77_0002;
+
+    public override string SkipLocked => " FOR UPDATE SKIP LOCKED";
 
     public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
 }

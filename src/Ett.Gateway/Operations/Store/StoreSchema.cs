@@ -74,9 +74,21 @@ internal static class StoreSchema
             // One implicit registration per partner organization, even when two transfers race to create it.
             "CREATE UNIQUE INDEX ux_partners_partner_organization ON partners (organization_id, partner_organization_id)",
         ],
+        [
+            // The worker's claim on a leg: one instance polls, reconciles or resumes it at a time.
+            "ALTER TABLE operation_legs ADD COLUMN claimed_by TEXT NULL",
+            "ALTER TABLE operation_legs ADD COLUMN claimed_until BIGINT NULL",
+            // Permanent request-status failures (e.g. 404) so far; past a bound the leg goes to reconciliation.
+            "ALTER TABLE operation_legs ADD COLUMN status_failures BIGINT NOT NULL DEFAULT 0",
+            // The reconciler's lookup of the journal's own legs of one certificate, and the reservation's open operations.
+            "CREATE INDEX ix_operation_legs_certificate ON operation_legs (production_registry, production_stream_id)",
+            "CREATE INDEX ix_operations_open ON operations (organization_id, status, updated_at)",
+            "CREATE INDEX ix_idempotency_keys_lease ON idempotency_keys (state, lease_expires_at)",
+        ],
     ];
 
-    public static int LatestVersion => 2;
+    /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
+    public static int LatestVersion => 3;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {

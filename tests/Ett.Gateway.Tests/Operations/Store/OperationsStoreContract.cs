@@ -17,6 +17,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly List<StoreDatabase> databases = [];
     private SqlOperationsStore store = null!;
+    private readonly WorkerClaim claim = new(Guid.NewGuid(), DateTimeOffset.MaxValue);
 
     /// <summary>Prepares an empty database for this test.</summary>
     protected virtual Task CreateAsync() => Task.CompletedTask;
@@ -387,9 +388,9 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         Assert.True(await store.MarkUnknownAsync(leg, CancellationToken.None));
         Assert.False(await store.RecordSubmittedAsync(leg, Guid.NewGuid(), CancellationToken.None));
 
-        var listed = Assert.Single(await store.ListLegsToReconcileAsync(time.GetUtcNow(), 10, CancellationToken.None));
+        var listed = Assert.Single(await store.ListLegsToReconcileAsync(time.GetUtcNow(), 10, claim, CancellationToken.None));
         Assert.Equal((Organization, OperationKind.Transfer, leg, LegStatus.Unknown), (listed.OrganizationId, listed.Kind, listed.Leg.Id, listed.Leg.Status));
-        Assert.Empty(await store.ListLegsToPollAsync(time.GetUtcNow(), 10, CancellationToken.None));
+        Assert.Empty(await store.ListLegsToPollAsync(time.GetUtcNow(), 10, claim, CancellationToken.None));
     }
 
     [StoreFact]
@@ -404,7 +405,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
 
         Assert.Equal(OperationStatus.Accepted, await StatusAsync(operation.Id));
         Assert.True(await store.RecordIntentAsync(leg, CancellationToken.None));
-        Assert.Empty(await store.ListLegsToReconcileAsync(time.GetUtcNow() - TimeSpan.FromSeconds(1), 10, CancellationToken.None));
+        Assert.Empty(await store.ListLegsToReconcileAsync(time.GetUtcNow() - TimeSpan.FromSeconds(1), 10, claim, CancellationToken.None));
     }
 
     [StoreFact]
@@ -418,15 +419,15 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Planned_legs_left_behind_are_listed_for_resumption_once_the_cutoff_passes()
+    public async Task Planned_legs_left_behind_are_listed_for_resumption_once_their_attempt_lease_ran_out()
     {
         var operation = await CreateTransferAsync(1000, 500);
         await store.RecordIntentAsync(operation.Legs[0].Id, CancellationToken.None);
 
-        Assert.Empty(await store.ListLegsToResumeAsync(time.GetUtcNow() - TimeSpan.FromMinutes(2), 10, CancellationToken.None));
+        Assert.Empty(await store.ListLegsToResumeAsync(10, claim, CancellationToken.None));
         time.Advance(TimeSpan.FromMinutes(2));
 
-        var listed = Assert.Single(await store.ListLegsToResumeAsync(time.GetUtcNow() - TimeSpan.FromMinutes(2), 10, CancellationToken.None));
+        var listed = Assert.Single(await store.ListLegsToResumeAsync(10, claim, CancellationToken.None));
         Assert.Equal((Organization, OperationKind.Transfer, operation.Legs[1].Id, LegStatus.Planned),
             (listed.OrganizationId, listed.Kind, listed.Leg.Id, listed.Leg.Status));
     }
@@ -437,10 +438,10 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         var operation = await CreateTransferAsync(1000);
         await store.RecordIntentAsync(operation.Legs[0].Id, CancellationToken.None);
 
-        Assert.Empty(await store.ListLegsToReconcileAsync(time.GetUtcNow() - TimeSpan.FromMinutes(5), 10, CancellationToken.None));
+        Assert.Empty(await store.ListLegsToReconcileAsync(time.GetUtcNow() - TimeSpan.FromMinutes(5), 10, claim, CancellationToken.None));
         time.Advance(TimeSpan.FromMinutes(5));
 
-        var listed = Assert.Single(await store.ListLegsToReconcileAsync(time.GetUtcNow() - TimeSpan.FromMinutes(5), 10, CancellationToken.None));
+        var listed = Assert.Single(await store.ListLegsToReconcileAsync(time.GetUtcNow() - TimeSpan.FromMinutes(5), 10, claim, CancellationToken.None));
         Assert.Equal(LegStatus.IntentRecorded, listed.Leg.Status);
     }
 
@@ -454,13 +455,13 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         time.Advance(TimeSpan.FromSeconds(1));
         await store.RecordSubmittedAsync(operation.Legs[1].Id, Guid.NewGuid(), CancellationToken.None);
 
-        var pending = await store.ListLegsToPollAsync(time.GetUtcNow(), 10, CancellationToken.None);
+        var pending = await store.ListLegsToPollAsync(time.GetUtcNow(), 10, claim, CancellationToken.None);
         Assert.Equal([operation.Legs[0].Id, operation.Legs[1].Id], pending.Select(leg => leg.Leg.Id));
         Assert.Equal(requestId, pending[0].Leg.EttRequestId);
 
         await store.SetLegStatusAsync(operation.Legs[0].Id, LegStatus.Submitted, LegStatus.Failed, null, CancellationToken.None);
-        Assert.Equal(operation.Legs[1].Id, Assert.Single(await store.ListLegsToPollAsync(time.GetUtcNow(), 10, CancellationToken.None)).Leg.Id);
-        Assert.Empty(await store.ListLegsToReconcileAsync(time.GetUtcNow(), 10, CancellationToken.None));
+        Assert.Equal(operation.Legs[1].Id, Assert.Single(await store.ListLegsToPollAsync(time.GetUtcNow(), 10, claim, CancellationToken.None)).Leg.Id);
+        Assert.Empty(await store.ListLegsToReconcileAsync(time.GetUtcNow(), 10, claim, CancellationToken.None));
     }
 
     [StoreFact]
@@ -476,10 +477,10 @@ public abstract class OperationsStoreContract : IAsyncLifetime
 
         Assert.True(await store.RecordStillPendingAsync(operation.Legs[0].Id, CancellationToken.None));
 
-        var due = await store.ListLegsToPollAsync(time.GetUtcNow() - TimeSpan.FromSeconds(10), 10, CancellationToken.None);
+        var due = await store.ListLegsToPollAsync(time.GetUtcNow() - TimeSpan.FromSeconds(10), 10, claim, CancellationToken.None);
         Assert.Equal(operation.Legs[1].Id, Assert.Single(due).Leg.Id);
         time.Advance(TimeSpan.FromSeconds(10));
-        var later = await store.ListLegsToPollAsync(time.GetUtcNow() - TimeSpan.FromSeconds(10), 10, CancellationToken.None);
+        var later = await store.ListLegsToPollAsync(time.GetUtcNow() - TimeSpan.FromSeconds(10), 10, claim, CancellationToken.None);
         Assert.Equal([operation.Legs[1].Id, operation.Legs[0].Id], later.Select(leg => leg.Leg.Id));
         Assert.Equal(OperationStatus.Running, await StatusAsync(operation.Id));
     }
