@@ -40,7 +40,7 @@ public static class CallersExtensions
         services.AddSingleton<CallerSigningKeys>();
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerSigningKeysSetup>();
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerRoleClaims>();
-        services.AddValidatedCallerTokenCache();
+        services.AddValidatedCallerTokenCache(); // last: it wraps the token handlers the settings above configured
         services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
