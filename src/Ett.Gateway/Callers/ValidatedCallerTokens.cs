@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Ett.Gateway.Callers;
@@ -18,17 +19,24 @@ namespace Ett.Gateway.Callers;
 /// <item>the token has not reached its <c>exp</c> on the gateway's <see cref="TimeProvider"/> (full validation decides after that),</item>
 /// <item>the key that verified its signature is still one of the signing keys validation would use (a rotated-out key
 /// ends its tokens' entries as soon as the issuer's keys are re-read), and</item>
-/// <item>nobody called <see cref="Clear"/> (signing keys changed).</item>
+/// <item>the caller issuer's signing keys have not changed since (<see cref="CallerSigningKeys.GetChangeToken"/> clears the cache).</item>
 /// </list>
 /// At most <see cref="MaxEntries"/> tokens of at most <see cref="MaxTokenLength"/> characters are held (about 10 MB);
 /// when full, expired entries go, and if that frees nothing, all of them.
 /// </summary>
-public sealed class ValidatedCallerTokens(TimeProvider time)
+public sealed class ValidatedCallerTokens
 {
     public const int MaxEntries = 10_000;
     public const int MaxTokenLength = 8 * 1024;
 
     private readonly ConcurrentDictionary<(string Scheme, TokenHash Hash), Entry> _entries = new();
+    private readonly TimeProvider _time;
+
+    public ValidatedCallerTokens(TimeProvider time, CallerSigningKeys? signingKeys = null)
+    {
+        _time = time;
+        if (signingKeys is not null) ChangeToken.OnChange(signingKeys.GetChangeToken, Clear);
+    }
 
     internal sealed record Entry(ClaimsIdentity Identity, SecurityToken Token, SecurityKey SigningKey, DateTimeOffset ExpiresAt, string? Issuer, string? TokenType);
 
@@ -43,7 +51,7 @@ public sealed class ValidatedCallerTokens(TimeProvider time)
         if (token.Length > MaxTokenLength) return false;
         var key = (scheme, Hash(token));
         if (!_entries.TryGetValue(key, out var found)) return false;
-        if (time.GetUtcNow() >= found.ExpiresAt)
+        if (_time.GetUtcNow() >= found.ExpiresAt)
         {
             _entries.TryRemove(new(key, found));
             return false;
@@ -58,10 +66,10 @@ public sealed class ValidatedCallerTokens(TimeProvider time)
     {
         if (token.Length > MaxTokenLength || result.SecurityToken is not { SigningKey: { } key } validated || result.ClaimsIdentity is not { } identity) return;
         var expires = new DateTimeOffset(DateTime.SpecifyKind(validated.ValidTo, DateTimeKind.Utc));
-        if (time.GetUtcNow() >= expires) return;
+        if (_time.GetUtcNow() >= expires) return;
         if (_entries.Count >= MaxEntries)
         {
-            var now = time.GetUtcNow();
+            var now = _time.GetUtcNow();
             foreach (var stale in _entries.Where(e => now >= e.Value.ExpiresAt)) _entries.TryRemove(stale);
             if (_entries.Count >= MaxEntries) _entries.Clear();
         }
