@@ -12,7 +12,8 @@ namespace Ett.Gateway.Tests.RealWorld;
 /// <summary>
 /// The gateway against npm's oidc-provider (OpenID Certified) as the company's identity provider, configured only
 /// through its documented generic-OIDC settings (<c>Callers:Authority</c>, <c>Callers:Audience</c>,
-/// <c>Callers:RequireHttpsMetadata</c>): discovery, JWKS, roles and scopes, key rotation and the provider going down.
+/// <c>Callers:RequireHttpsMetadata</c>, <c>Callers:KeyRefreshInterval</c>, <c>Callers:KeyAutomaticRefreshInterval</c>):
+/// discovery, JWKS, roles and scopes, key rotation and removal, and the provider going down.
 /// The provider's tokens carry real time, so the gateway runs on the system clock here, never on TestClock.
 /// </summary>
 [Trait("Category", "RealWorld")]
@@ -40,6 +41,9 @@ public sealed class CertifiedOidcProviderTests : IAsyncLifetime
         settings["Callers:Authority"] = _provider.Issuer;
         settings["Callers:Audience"] = Audience;
         settings["Callers:RequireHttpsMetadata"] = "false";
+        // Short, so rotation and removal show within seconds of real time.
+        settings["Callers:KeyRefreshInterval"] = "00:00:01";
+        settings["Callers:KeyAutomaticRefreshInterval"] = "00:00:02";
         _gateway = new GatewayFactory(settings, configure: builder =>
             builder.ConfigureTestServices(services => services.AddSingleton(TimeProvider.System)));
     }
@@ -96,32 +100,38 @@ public sealed class CertifiedOidcProviderTests : IAsyncLifetime
     }
 
     [RealWorldFact]
-    public async Task A_rotated_key_is_accepted_without_restarting_the_gateway()
+    public async Task A_rotated_key_is_accepted_and_a_removed_key_refused_without_restarting_the_gateway()
     {
         await _provider.StartAsync(TokenLifetimeSeconds, _keyA);
         var signedByA = await _provider.TokenAsync(Writer);
         Assert.Equal(HttpStatusCode.OK, (await Caller(signedByA).GetAsync("/ett/api/authorization/client/consents")).StatusCode);
 
-        // The provider rotates: key B signs, key A is still published. The gateway learns B from the JWKS when it first meets it.
+        // The provider rotates: key B signs, key A is still published. The gateway learns B at the first token it signs.
         await _provider.StartAsync(TokenLifetimeSeconds, _keyB, _keyA);
         var signedByB = await _provider.TokenAsync(Writer);
         Assert.Equal("key-b", new JsonWebToken(signedByB).Kid);
-
-        Assert.Equal(HttpStatusCode.OK, await StatusOnceKeysRefreshedAsync(signedByB));
+        Assert.Equal(HttpStatusCode.OK, await StatusWithinAsync(signedByB, HttpStatusCode.OK));
         Assert.Equal(HttpStatusCode.OK, (await Caller(signedByA).GetAsync("/ett/api/authorization/client/consents")).StatusCode);
+
+        // Key A removed: refused once the gateway re-reads the keys (Callers:KeyAutomaticRefreshInterval); B still works.
+        await _provider.StartAsync(TokenLifetimeSeconds, _keyB);
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithinAsync(signedByA, HttpStatusCode.Unauthorized));
+        Assert.Equal(HttpStatusCode.OK, (await Caller(signedByB).GetAsync("/ett/api/authorization/client/consents")).StatusCode);
     }
 
     [RealWorldFact]
-    public async Task Provider_down_at_start_up_means_401_problems_not_a_failed_gateway()
+    public async Task Provider_down_at_start_up_means_401_problems_until_it_is_up()
     {
-        var before = _ett.EttRequests.Count;
         var health = await _gateway.CreateClient().GetAsync("/health/live");
         var response = await Caller(_ett.CallerToken(audience: Audience)).GetAsync("/ett/api/authorization/client/consents");
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(before, _ett.EttRequests.Count);
+        Assert.Empty(_ett.EttRequests);
+
+        await _provider.StartAsync(TokenLifetimeSeconds, _keyA);
+        Assert.Equal(HttpStatusCode.OK, await StatusWithinAsync(await _provider.TokenAsync(Writer), HttpStatusCode.OK));
     }
 
     [RealWorldFact]
@@ -143,15 +153,15 @@ public sealed class CertifiedOidcProviderTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// The first request with a new key id fails while it makes the gateway re-read the JWKS (JwtBearer's
-    /// RefreshOnIssuerKeyNotFound); the re-read runs in the background, so a bounded number of retries follows.
+    /// The gateway re-reads the JWKS on its own schedule (a token with an unknown key, the automatic interval), and the
+    /// provider's clock is real: a bounded number of tries, at most five seconds, until <paramref name="expected"/>.
     /// </summary>
-    private async Task<HttpStatusCode> StatusOnceKeysRefreshedAsync(string token)
+    private async Task<HttpStatusCode> StatusWithinAsync(string token, HttpStatusCode expected)
     {
-        var status = HttpStatusCode.Unauthorized;
-        for (var attempt = 0; attempt < 50 && status == HttpStatusCode.Unauthorized; attempt++)
+        var status = (await Caller(token).GetAsync("/ett/api/authorization/client/consents")).StatusCode;
+        for (var attempt = 0; attempt < 50 && status != expected; attempt++)
         {
-            if (attempt > 0) await Task.Delay(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
             status = (await Caller(token).GetAsync("/ett/api/authorization/client/consents")).StatusCode;
         }
         return status;
