@@ -31,7 +31,7 @@ public class EntraIdConfigurationTests : GatewayTest
     [Fact]
     public async Task With_Entra_ID_a_token_from_another_issuer_is_refused()
     {
-        var response = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var response = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(Upstreams.EttRequests);

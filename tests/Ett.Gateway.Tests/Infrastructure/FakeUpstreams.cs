@@ -131,7 +131,7 @@ public sealed class FakeUpstreams : IAsyncDisposable
     /// <summary>A caller token from the fake issuer; every argument can be made wrong on purpose.</summary>
     public string CallerToken(
         string[]? roles = null, string? audience = null, string? issuer = null, DateTime? expires = null,
-        string clientId = "internal-app", SecurityKey? signingKey = null)
+        string clientId = "internal-app", SecurityKey? signingKey = null, string[]? groups = null)
     {
         var now = TestClock.Start.UtcDateTime;
         var exp = expires ?? now.AddDays(1);
@@ -147,6 +147,7 @@ public sealed class FakeUpstreams : IAsyncDisposable
                 ["sub"] = clientId,
                 ["client_id"] = clientId,
                 ["roles"] = roles ?? ["Ett.Read", "Ett.Write"],
+                ["groups"] = groups ?? [],
             },
             SigningCredentials = new SigningCredentials(signingKey ?? _callerKey, SecurityAlgorithms.RsaSha256),
         });
