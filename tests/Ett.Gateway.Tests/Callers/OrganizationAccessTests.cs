@@ -122,8 +122,8 @@ public class OrganizationAccessTests : IAsyncLifetime
             ("Callers:DefaultOrganizations", ""));
         var holder = gateway.CreateCaller(claim == "roles"
             ? upstreams.CallerToken(roles: ["Ett.Read"])
-            : upstreams.CallerToken(roles: ["Ett.Read"], groups: [value]));
-        var other = gateway.CreateCaller(upstreams.CallerToken(roles: ["Ett.Write"], groups: ["someone-else"]));
+            : upstreams.CallerToken(roles: ["Ett.Read"], claims: new Dictionary<string, object> { ["groups"] = new[] { value } }));
+        var other = gateway.CreateCaller(upstreams.CallerToken(roles: ["Ett.Write"], claims: new Dictionary<string, object> { ["groups"] = new[] { "someone-else" } }));
 
         Assert.Equal(HttpStatusCode.OK, (await holder.GetAsync($"/ett/wallet-api/wallets?organizationId={A}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await holder.GetAsync($"/ett/wallet-api/wallets?organizationId={B}")).StatusCode);

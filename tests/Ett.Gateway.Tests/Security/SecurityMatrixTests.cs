@@ -155,9 +155,9 @@ public sealed partial class SecurityMatrixTests(ITestOutputHelper output) : Gate
 
         yield return new(target, "no token", null, forA, body, HttpStatusCode.Unauthorized);
         yield return new(target, "no role", Upstreams.CallerToken(roles: [], clientId: "no-role-app"), forA, body, HttpStatusCode.Forbidden);
-        foreach (var role in CallerPolicies.All.Append(Caller.WriteRole))
+        foreach (var role in CallerPolicies.All.Append(Ett.Gateway.Callers.Caller.WriteRole))
         {
-            var grants = role == target.Permission || target.Permission == CallerPolicies.Read || (role == Caller.WriteRole && target.Permission != CallerPolicies.Admin);
+            var grants = role == target.Permission || target.Permission == CallerPolicies.Read || (role == Ett.Gateway.Callers.Caller.WriteRole && target.Permission != CallerPolicies.Admin);
             yield return new(target, $"only {role}", Upstreams.CallerToken(roles: [role], clientId: $"{role}-app"), forA, body, grants ? null : HttpStatusCode.Forbidden);
         }
 
