@@ -38,6 +38,7 @@ public static class CallersExtensions
         services.AddSingleton<CallerSigningKeys>();
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerSigningKeysSetup>();
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerRoleClaims>();
+        services.AddValidatedCallerTokenCache(); // last: it wraps the token handlers the settings above configured
         services.AddCallerAccess();
         return services;
     }

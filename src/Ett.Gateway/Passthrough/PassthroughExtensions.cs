@@ -14,6 +14,7 @@ public static class PassthroughExtensions
     {
         services.AddHttpForwarder();
         services.AddSingleton<EttCredentialsTransform>();
+        services.AddSingleton<PassthroughErrors>();
         return services;
     }
 
@@ -27,16 +28,18 @@ public static class PassthroughExtensions
     {
         var baseUrl = app.ServiceProvider.GetRequiredService<IOptions<EttOptions>>().Value.BaseUrl!.AbsoluteUri.TrimEnd('/');
         var credentials = app.ServiceProvider.GetRequiredService<EttCredentialsTransform>();
+        var errors = app.ServiceProvider.GetRequiredService<PassthroughErrors>();
 
         foreach (var operation in EttThirdPartyOperations.All)
         {
-            app.MapForwarder(Prefix + operation.Path, baseUrl, transforms =>
+            app.MapForwarder(Prefix + operation.Path, baseUrl, errors.RequestConfig, transforms =>
                 {
                     transforms.UseDefaultForwarders = false;
                     transforms.AddPathRemovePrefix(Prefix);
                     foreach (var header in StrippedRequestHeaders) transforms.AddRequestHeaderRemove(header);
                     transforms.AddRequestTransform(credentials.ApplyAsync);
                     transforms.AddResponseTransform(credentials.ObserveAsync);
+                    transforms.AddResponseTransform(errors.MapAsync);
                 })
                 .WithMetadata(new HttpMethodMetadata([operation.Method]), new OrganizationSourceMetadata(operation.Organization), operation)
                 .RequireAuthorization(operation.Permission)

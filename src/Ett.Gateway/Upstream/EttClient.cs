@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Ett.Gateway.Errors;
 
 namespace Ett.Gateway.Upstream;
@@ -121,8 +122,15 @@ public sealed class EttClient(IHttpClientFactory httpClients)
     {
         using var response = await SendRawAsync(request, ct);
         await EttRequest.EnsureSuccessAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct)
-            ?? throw new InvalidOperationException($"ETT answered {request.RequestUri} with an empty body.");
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct) ?? throw EttErrors.UnreadableBody();
+        }
+        catch (JsonException unreadable)
+        {
+            // A proxy's HTML page or a cut-off document is ETT failing, not the gateway.
+            throw EttErrors.UnreadableBody(unreadable);
+        }
     }
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)

@@ -173,12 +173,12 @@ public class EttTokenTests : GatewayTest
     }
 
     [Fact]
-    public async Task Ett_401_to_a_proxied_request_is_passed_back_not_replayed_and_the_next_request_gets_a_new_token()
+    public async Task Ett_401_to_a_proxied_request_is_a_502_not_replayed_and_the_next_request_gets_a_new_token()
     {
         RefuseTheFirstToken();
 
         var refused = await Caller.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", JsonContent.Create(new { quantity = 1 }));
-        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
         Assert.Single(Upstreams.EttRequests);
 
         var next = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
