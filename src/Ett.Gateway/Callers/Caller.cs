@@ -5,25 +5,39 @@ namespace Ett.Gateway.Callers;
 /// <summary>What an authenticated caller's token says about it, whichever identity provider issued it.</summary>
 public static class Caller
 {
-    public const string ReadRole = "Ett.Read";
+    /// <summary>The role that grants every permission but <see cref="CallerPolicies.Admin"/>.</summary>
     public const string WriteRole = "Ett.Write";
-    public const string ReadScope = "ett.read";
-    public const string WriteScope = "ett.write";
 
     private static readonly string[] IdClaims = ["azp", "appid", "client_id", "sub", ClaimTypes.NameIdentifier];
     private static readonly string[] RoleClaims = ["roles", "role", ClaimTypes.Role];
     private static readonly string[] ScopeClaims = ["scp", "scope", "http://schemas.microsoft.com/identity/claims/scope"];
+    private static readonly string[] GroupClaims = ["groups", "group"];
 
     /// <summary>The calling application: Entra's <c>azp</c>/<c>appid</c>, a generic issuer's <c>client_id</c>, else <c>sub</c>.</summary>
     public static string? IdOf(ClaimsPrincipal user) =>
         IdClaims.Select(type => user.FindFirst(type)?.Value).FirstOrDefault(v => !string.IsNullOrEmpty(v));
 
-    public static bool MayRead(ClaimsPrincipal user) => Has(user, ReadRole, ReadScope) || MayWrite(user);
+    /// <summary>The caller's app roles. The one place roles are read: identity-provider specific claim paths belong here.</summary>
+    public static IEnumerable<string> RolesOf(ClaimsPrincipal user) =>
+        user.Claims.Where(c => RoleClaims.Contains(c.Type)).Select(c => c.Value);
 
-    public static bool MayWrite(ClaimsPrincipal user) => Has(user, WriteRole, WriteScope);
+    /// <summary>The caller's OAuth scopes (space-separated in one claim, or one per claim).</summary>
+    public static IEnumerable<string> ScopesOf(ClaimsPrincipal user) =>
+        user.Claims.Where(c => ScopeClaims.Contains(c.Type)).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
-    private static bool Has(ClaimsPrincipal user, string role, string scope) =>
-        user.Claims.Any(c =>
-            (RoleClaims.Contains(c.Type) && c.Value.Equals(role, StringComparison.OrdinalIgnoreCase)) ||
-            (ScopeClaims.Contains(c.Type) && c.Value.Split(' ').Contains(scope, StringComparer.OrdinalIgnoreCase)));
+    /// <summary>The caller's group ids or names (Entra's <c>groups</c>), for organization access granted by group.</summary>
+    public static IEnumerable<string> GroupsOf(ClaimsPrincipal user) =>
+        user.Claims.Where(c => GroupClaims.Contains(c.Type)).Select(c => c.Value);
+
+    /// <summary>
+    /// Whether the caller holds <paramref name="permission"/> (one of <see cref="CallerPolicies.All"/>) as app role or as
+    /// its lowercase scope. <c>Ett.Write</c> grants every permission but admin; every permission includes reading.
+    /// </summary>
+    public static bool Holds(ClaimsPrincipal user, string permission)
+    {
+        var granted = RolesOf(user).Concat(ScopesOf(user)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (granted.Contains(permission)) return true;
+        if (permission != CallerPolicies.Admin && granted.Contains(WriteRole)) return true;
+        return permission == CallerPolicies.Read && CallerPolicies.All.Any(granted.Contains);
+    }
 }

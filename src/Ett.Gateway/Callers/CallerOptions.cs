@@ -41,12 +41,35 @@ public sealed record CallerOptions
 
     /// <summary>
     /// Per caller id (azp, appid, client_id or sub, compared case-insensitively: Entra writes app ids in lower case,
-    /// the portal shows them either way): the ETT organization ids it may use, or <c>*</c> for all.
+    /// the portal shows them either way): the ETT organization ids it may use, or <c>*</c> for all. For caller ids that
+    /// cannot be configuration keys (with <c>:</c>) use <see cref="Access"/>.
     /// </summary>
     public Dictionary<string, List<string>> Organizations { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Organizations of callers not listed in <see cref="Organizations"/>; <c>*</c> (the default) means all.</summary>
-    public List<string> DefaultOrganizations { get; set; } = ["*"];
+    /// <summary>Organization access by caller id, app role or group claim; a caller gets the union of every entry it matches.</summary>
+    public List<CallerAccess> Access { get; set; } = [];
+
+    /// <summary>
+    /// Organizations of callers that match no entry: absent means all (<c>*</c>); a configured list replaces that
+    /// default, and an empty one (<c>Callers:DefaultOrganizations=</c>) means none.
+    /// </summary>
+    public List<string>? DefaultOrganizations { get; set; }
+}
+
+/// <summary>One <c>Callers:Access:N</c> entry: exactly one of <see cref="Caller"/>, <see cref="Role"/>, <see cref="Group"/>.</summary>
+public sealed record CallerAccess
+{
+    /// <summary>A caller id (compared case-insensitively), e.g. an Entra app id or <c>api://app:with:colons</c>.</summary>
+    public string? Caller { get; set; }
+
+    /// <summary>An app role (or scope) the caller holds.</summary>
+    public string? Role { get; set; }
+
+    /// <summary>A value of the caller's <c>groups</c> claim.</summary>
+    public string? Group { get; set; }
+
+    /// <summary>Organization ids, or <c>*</c> for all; empty means none.</summary>
+    public List<string> Organizations { get; set; } = [];
 }
 
 internal sealed class CallerOptionsValidator(IConfiguration configuration) : IValidateOptions<CallerOptions>
@@ -75,10 +98,15 @@ internal sealed class CallerOptionsValidator(IConfiguration configuration) : IVa
         if (options.KeyAutomaticRefreshInterval < options.KeyRefreshInterval)
             failures.Add("Callers:KeyAutomaticRefreshInterval must not be shorter than Callers:KeyRefreshInterval.");
         foreach (var (caller, organizations) in options.Organizations)
+            failures.AddRange(OrganizationAccess.Invalid(organizations).Select(o => $"Callers:Organizations:{caller} holds '{o}', which is neither a GUID nor '*'."));
+        for (var i = 0; i < options.Access.Count; i++)
         {
-            foreach (var organization in organizations.Where(o => o != "*" && !Guid.TryParse(o, out _)))
-                failures.Add($"Callers:Organizations:{caller} holds '{organization}', which is neither a GUID nor '*'.");
+            var entry = options.Access[i];
+            if (new[] { entry.Caller, entry.Role, entry.Group }.Count(v => !string.IsNullOrWhiteSpace(v)) != 1)
+                failures.Add($"Callers:Access:{i} must name exactly one of Caller, Role and Group.");
+            failures.AddRange(OrganizationAccess.Invalid(entry.Organizations).Select(o => $"Callers:Access:{i}:Organizations holds '{o}', which is neither a GUID nor '*'."));
         }
+        failures.AddRange(OrganizationAccess.Invalid(options.DefaultOrganizations ?? []).Select(o => $"Callers:DefaultOrganizations holds '{o}', which is neither a GUID nor '*'."));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,47 +1,147 @@
-using Ett.Gateway.Upstream;
+using Ett.Gateway.Errors;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Ett.Gateway.Callers;
 
-/// <summary>Authorization policies; every endpoint without one still requires an authenticated caller (fallback policy).</summary>
+/// <summary>
+/// The permissions, one authorization policy each, named as the app role that grants it (the scope is its lowercase
+/// twin). Every endpoint declares exactly one; each also checks the organization the request names.
+/// </summary>
 public static class CallerPolicies
 {
-    /// <summary>Reading ETT data: role <c>Ett.Read</c> or scope <c>ett.read</c> (write implies read), for an allowed organization.</summary>
-    public const string Read = "ett.read";
+    /// <summary>Every read (GET). Any other permission, and <c>Ett.Write</c>, includes it.</summary>
+    public const string Read = "Ett.Read";
 
-    /// <summary>Changing ETT data: role <c>Ett.Write</c> or scope <c>ett.write</c>, for an allowed organization.</summary>
-    public const string Write = "ett.write";
+    /// <summary>Creating and changing contracts, and endpoints to receive certificates.</summary>
+    public const string Contracts = "Ett.Contracts";
 
-    /// <summary>Read for safe HTTP methods, write for the others: the passthrough's policy.</summary>
-    public const string ByMethod = "ett.by-method";
+    /// <summary>Registering partners and transferring to them.</summary>
+    public const string Transfer = "Ett.Transfer";
+
+    /// <summary>Claiming production against consumption.</summary>
+    public const string Claim = "Ett.Claim";
+
+    /// <summary>The gateway's own ETT client credentials and any other admin operation; <c>Ett.Write</c> does not grant it.</summary>
+    public const string Admin = "Ett.Admin";
+
+    public static readonly IReadOnlyList<string> All = [Read, Contracts, Transfer, Claim, Admin];
+
+    /// <summary>
+    /// Organization access, one policy per permission, a fallback that requires an authenticated caller, and 403s that
+    /// say what is missing.
+    /// </summary>
+    internal static IServiceCollection AddCallerAccess(this IServiceCollection services)
+    {
+        services.AddSingleton<OrganizationAccess>();
+        services.AddSingleton<IPostConfigureOptions<CallerOptions>, EmptyOrganizationLists>();
+        services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessRefusalWriter>();
+        var authorization = services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        foreach (var permission in All)
+            authorization.AddPolicy(permission, p => p.RequireAuthenticatedUser().AddRequirements(new EttPermissionRequirement(permission)));
+        return services;
+    }
 }
 
-internal enum Permission { Read, Write, ByMethod }
+/// <summary>Where a request names its organization; endpoint metadata, <see cref="Route"/> when absent.</summary>
+internal enum OrganizationSource
+{
+    /// <summary>The route value <c>organizationId</c>, when the route has one.</summary>
+    Route,
 
-/// <summary>A permission plus access to the organization the request names (route value or query <c>organizationId</c>).</summary>
-internal sealed record EttPermissionRequirement(Permission Permission) : IAuthorizationRequirement;
+    /// <summary>ETT's query parameter <c>organizationId</c>: exactly once, in any spelling of the name, a non-empty GUID.</summary>
+    Query,
+
+    /// <summary>None: the operation concerns every organization, so only callers that may act for all may call it.</summary>
+    Every,
+}
+
+internal sealed record OrganizationSourceMetadata(OrganizationSource Source);
+
+internal sealed record EttPermissionRequirement(string Permission) : IAuthorizationRequirement;
+
+/// <summary>Why a request was refused: 403 with the missing permission or organization, or 400 for an unusable organizationId.</summary>
+internal sealed class AccessRefusal(IAuthorizationHandler handler, int status, string detail) : AuthorizationFailureReason(handler, detail)
+{
+    public int Status { get; } = status;
+}
 
 internal sealed class EttPermissionHandler(OrganizationAccess organizations) : AuthorizationHandler<EttPermissionRequirement>
 {
+    public const string OrganizationParameter = "organizationId";
+
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, EttPermissionRequirement requirement)
     {
-        var http = context.Resource as HttpContext;
-        var write = requirement.Permission switch
+        if (!context.User.Identities.Any(i => i.IsAuthenticated)) return Task.CompletedTask;
+        if (!Caller.Holds(context.User, requirement.Permission))
+            return Refuse(context, StatusCodes.Status403Forbidden,
+                $"The caller lacks the permission {requirement.Permission} (app role '{requirement.Permission}' or scope '{requirement.Permission.ToLowerInvariant()}').");
+        // Closed by default: without the request to look at, nothing can be checked.
+        if (context.Resource is not HttpContext http)
+            return Refuse(context, StatusCodes.Status403Forbidden, "The request could not be checked.");
+
+        var source = http.GetEndpoint()?.Metadata.GetMetadata<OrganizationSourceMetadata>()?.Source ?? OrganizationSource.Route;
+        if (source == OrganizationSource.Every)
         {
-            Permission.Write => true,
-            Permission.ByMethod => http is not null && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method)),
-            _ => false,
-        };
-        var permitted = write ? Caller.MayWrite(context.User) : Caller.MayRead(context.User);
-        if (permitted && (http is null || OrganizationOf(http) is not { } organization || organizations.Allows(context.User, organization)))
-            context.Succeed(requirement);
+            return organizations.AllowsEvery(context.User) ? Succeed(context, requirement)
+                : Refuse(context, StatusCodes.Status403Forbidden,
+                    "This operation is not limited to one organization: only callers that may act for every organization ('*') may call it.");
+        }
+
+        Guid organization;
+        if (source == OrganizationSource.Query)
+        {
+            var values = http.Request.Query[OrganizationParameter];
+            if (values.Count != 1 || !Guid.TryParse(values[0], out organization) || organization == Guid.Empty)
+                return Refuse(context, StatusCodes.Status400BadRequest, $"Give {OrganizationParameter} exactly once, as a non-empty GUID.");
+        }
+        else if (http.GetRouteValue(OrganizationParameter) is not { } routeValue) return Succeed(context, requirement);
+        else if (!Guid.TryParse(routeValue.ToString(), out organization))
+            return Refuse(context, StatusCodes.Status400BadRequest, $"{OrganizationParameter} must be a GUID.");
+
+        return organizations.Allows(context.User, organization) ? Succeed(context, requirement)
+            : Refuse(context, StatusCodes.Status403Forbidden, $"The caller may not act for organization {organization}.");
+    }
+
+    private static Task Succeed(AuthorizationHandlerContext context, EttPermissionRequirement requirement)
+    {
+        context.Succeed(requirement);
         return Task.CompletedTask;
     }
 
-    private static Guid? OrganizationOf(HttpContext http)
+    private Task Refuse(AuthorizationHandlerContext context, int status, string detail)
     {
-        var value = http.GetRouteValue("organizationId")?.ToString();
-        return string.IsNullOrEmpty(value) ? EttRequest.OrganizationOf(http.Request.QueryString.Value)
-            : Guid.TryParse(value, out var id) ? id : null;
+        context.Fail(new AccessRefusal(this, status, detail));
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Writes a refusal as ProblemDetails naming what is missing; challenges (401) keep the default handling.</summary>
+internal sealed class AccessRefusalWriter(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler standard = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (!authorizeResult.Forbidden || authorizeResult.AuthorizationFailure?.FailureReasons.OfType<AccessRefusal>().FirstOrDefault() is not { } refusal)
+        {
+            await standard.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        ProblemDetails problem = refusal.Status == StatusCodes.Status400BadRequest
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [EttPermissionHandler.OrganizationParameter] = [refusal.Message] })
+            {
+                Type = ProblemTypes.Validation, Title = "The request is invalid",
+            }
+            : new ProblemDetails { Type = ProblemTypes.Forbidden, Title = "Forbidden" };
+        problem.Status = refusal.Status;
+        problem.Detail = refusal.Message;
+        context.Response.StatusCode = refusal.Status;
+        await problems.WriteAsync(new() { HttpContext = context, ProblemDetails = problem });
     }
 }

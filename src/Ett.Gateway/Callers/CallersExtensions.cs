@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 
@@ -16,7 +15,6 @@ public static class CallersExtensions
     {
         services.AddOptions<CallerOptions>().Bind(configuration.GetSection(CallerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallerOptions>, CallerOptionsValidator>();
-        services.AddSingleton<OrganizationAccess>();
 
         services.AddOptions<EntraIdOptions>().Bind(configuration.GetSection(EntraIdOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EntraIdOptions>, EntraIdOptionsValidator>();
@@ -41,12 +39,7 @@ public static class CallersExtensions
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerSigningKeysSetup>();
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerRoleClaims>();
         services.AddValidatedCallerTokenCache(); // last: it wraps the token handlers the settings above configured
-        services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(CallerPolicies.Read, p => p.RequireAuthenticatedUser().AddRequirements(new EttPermissionRequirement(Permission.Read)))
-            .AddPolicy(CallerPolicies.Write, p => p.RequireAuthenticatedUser().AddRequirements(new EttPermissionRequirement(Permission.Write)))
-            .AddPolicy(CallerPolicies.ByMethod, p => p.RequireAuthenticatedUser().AddRequirements(new EttPermissionRequirement(Permission.ByMethod)));
+        services.AddCallerAccess();
         return services;
     }
 

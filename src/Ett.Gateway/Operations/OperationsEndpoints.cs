@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
+using Ett.Gateway.Features;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Operations.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,7 @@ internal static class OperationsEndpoints
     {
         var group = endpoints.MapGroup("").WithTags("Operations").RequireAuthorization(CallerPolicies.Read);
 
-        group.MapGet("/operations/{operationId}", GetAsync)
+        group.MapGet("/operations/{operationId:guid}", GetAsync)
             .WithName("GetOperation")
             .WithSummary("Get an operation")
             .WithDescription("A transfer or claim started by this gateway: its status, requested and completed Wh, and one leg per ETT request. " +
@@ -29,7 +30,8 @@ internal static class OperationsEndpoints
             .WithProblemResponse(StatusCodes.Status404NotFound,
                 $"No such operation, or one of an organization the caller may not act for ({ProblemTypes.NotFound}).");
 
-        group.MapGet("/organizations/{organizationId}/operations", ListAsync)
+        group.MapGet(OrganizationGroup.Route + "/operations", ListAsync)
+            .RefuseAllZeroOrganization()
             .WithName("ListOperations")
             .WithSummary("List an organization's operations")
             .WithDescription("Newest first. `status` filters by accepted, running, completed, failed or partiallyCompleted; `limit` is 1 to 500 (default 50).")

@@ -1,4 +1,5 @@
 using Ett.Gateway.Callers;
+using Ett.Gateway.Errors;
 using Ett.Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
@@ -18,26 +19,39 @@ public static class PassthroughExtensions
     }
 
     /// <summary>
-    /// <c>/ett/{**path}</c> → <c>{Ett:BaseUrl}/{path}</c>, streamed both ways by YARP. The caller's credentials, cookies,
-    /// version header and forwarding headers stay behind; the gateway's ETT token and pinned version go instead.
+    /// <c>/ett/{path}</c> → <c>{Ett:BaseUrl}/{path}</c> for ETT's third-party operations only
+    /// (<see cref="EttThirdPartyOperations"/>), each with its own permission and organization check; anything else under
+    /// <c>/ett/</c> is 404 without an ETT call. Streamed both ways by YARP. The caller's credentials, cookies, version
+    /// header and forwarding headers stay behind; the gateway's ETT token and pinned version go instead.
     /// </summary>
     public static IEndpointRouteBuilder MapPassthrough(this IEndpointRouteBuilder app)
     {
-        var baseUrl = app.ServiceProvider.GetRequiredService<IOptions<EttOptions>>().Value.BaseUrl!;
+        var baseUrl = app.ServiceProvider.GetRequiredService<IOptions<EttOptions>>().Value.BaseUrl!.AbsoluteUri.TrimEnd('/');
         var credentials = app.ServiceProvider.GetRequiredService<EttCredentialsTransform>();
         var errors = app.ServiceProvider.GetRequiredService<PassthroughErrors>();
 
-        app.MapForwarder($"{Prefix}/{{**path}}", baseUrl.AbsoluteUri.TrimEnd('/'), errors.RequestConfig, transforms =>
-            {
-                transforms.UseDefaultForwarders = false;
-                transforms.AddPathRemovePrefix(Prefix);
-                foreach (var header in StrippedRequestHeaders) transforms.AddRequestHeaderRemove(header);
-                transforms.AddRequestTransform(credentials.ApplyAsync);
-                transforms.AddResponseTransform(credentials.ObserveAsync);
-                transforms.AddResponseTransform(errors.MapAsync);
-            })
-            .RequireAuthorization(CallerPolicies.ByMethod)
-            .WithDisplayName("ETT passthrough");
+        foreach (var operation in EttThirdPartyOperations.All)
+        {
+            app.MapForwarder(Prefix + operation.Path, baseUrl, errors.RequestConfig, transforms =>
+                {
+                    transforms.UseDefaultForwarders = false;
+                    transforms.AddPathRemovePrefix(Prefix);
+                    foreach (var header in StrippedRequestHeaders) transforms.AddRequestHeaderRemove(header);
+                    transforms.AddRequestTransform(credentials.ApplyAsync);
+                    transforms.AddResponseTransform(credentials.ObserveAsync);
+                    transforms.AddResponseTransform(errors.MapAsync);
+                })
+                .WithMetadata(new HttpMethodMetadata([operation.Method]), new OrganizationSourceMetadata(operation.Organization), operation)
+                .RequireAuthorization(operation.Permission)
+                .WithDisplayName($"ETT passthrough {operation.Method} {operation.Path}");
+        }
+
+        // Matches what no operation above does (other paths, other methods), so ETT never sees it.
+        app.Map(Prefix + "/{**path}", () => TypedResults.Problem("ETT's third-party API has no such operation; the passthrough forwards only those.",
+                statusCode: StatusCodes.Status404NotFound, title: "Not found", type: ProblemTypes.NotFound))
+            .RequireAuthorization(CallerPolicies.Read)
+            .WithDisplayName("ETT passthrough: not an operation")
+            .ExcludeFromDescription();
         return app;
     }
 

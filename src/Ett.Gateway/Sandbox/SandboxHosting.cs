@@ -5,18 +5,27 @@ namespace Ett.Gateway.Sandbox;
 /// <summary>
 /// The embedded default: with <c>Sandbox:Enabled=true</c> (Development) the gateway hosts the ETT sandbox and the
 /// development identity provider in-process and points every ETT and caller setting that is not set explicitly at them,
-/// so a newcomer runs the whole thing with no credentials. Refused in Production.
+/// so a newcomer runs the whole thing with no credentials. Only in Development, or in another environment (never
+/// Production or Staging) with <c>Sandbox:AllowOutsideDevelopment=true</c>, which logs a warning at start-up.
 /// </summary>
 public static class SandboxHosting
 {
     private const string EnabledKey = "Sandbox:Enabled";
+    private const string OptInKey = "Sandbox:AllowOutsideDevelopment";
     private const string SandboxDataDirectory = "data/sandbox";
 
     public static WebApplicationBuilder AddSandbox(this WebApplicationBuilder builder)
     {
         if (!builder.Configuration.GetValue<bool>(EnabledKey)) return builder;
-        if (builder.Environment.IsProduction())
-            throw new InvalidOperationException($"{EnabledKey}=true is refused in the Production environment: the sandbox's development credentials are public. Configure Ett:* and Callers:* (or AzureAd:*) instead.");
+        var environment = builder.Environment;
+        if (environment.IsProduction() || environment.IsStaging())
+            throw new InvalidOperationException($"{EnabledKey}=true is refused in the {environment.EnvironmentName} environment: the sandbox's development credentials are public. Configure Ett:* and Callers:* (or AzureAd:*) instead.");
+        if (!environment.IsDevelopment())
+        {
+            if (!builder.Configuration.GetValue<bool>(OptInKey))
+                throw new InvalidOperationException($"{EnabledKey}=true runs only in Development: the sandbox's development credentials are public. Set {OptInKey}=true to run it in the {environment.EnvironmentName} environment anyway.");
+            builder.Services.AddHostedService<SandboxOutsideDevelopmentWarning>();
+        }
 
         var self = SelfAddress(builder.Configuration);
         var options = new SandboxOptions();
@@ -77,4 +86,19 @@ public static class SandboxHosting
         if (wildcard is not null) url = url.Replace(wildcard, "://localhost:", StringComparison.Ordinal);
         return url.TrimEnd('/');
     }
+}
+
+/// <summary>Says at every start that the sandbox, with its public credentials, runs outside Development.</summary>
+internal sealed partial class SandboxOutsideDevelopmentWarning(IHostEnvironment environment, ILogger<SandboxOutsideDevelopmentWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Warn(logger, environment.EnvironmentName);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "THE ETT SANDBOX RUNS IN THE {Environment} ENVIRONMENT (Sandbox:AllowOutsideDevelopment=true): its ETT and caller credentials are public, so anyone can call this gateway. Never expose it.")]
+    private static partial void Warn(ILogger logger, string environment);
 }

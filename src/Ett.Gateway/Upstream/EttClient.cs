@@ -26,9 +26,6 @@ public sealed class EttClient(IHttpClientFactory httpClients)
     public async Task<IReadOnlyList<EttContract>> GetContractsAsync(Guid organizationId, CancellationToken ct) =>
         (await GetAsync<EttResultList<EttContract>>($"api/certificates/contracts?organizationId={organizationId}", ct)).Items;
 
-    public Task<EttContract> GetContractAsync(Guid organizationId, Guid contractId, CancellationToken ct) =>
-        GetAsync<EttContract>($"api/certificates/contracts/{contractId}?organizationId={organizationId}", ct);
-
     public async Task<IReadOnlyList<EttContract>> CreateContractsAsync(Guid organizationId, IReadOnlyList<EttNewContract> contracts, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/certificates/contracts?organizationId={organizationId}")

@@ -31,6 +31,19 @@ internal static class RequestRules
         rule.Must(value => value is null or >= 1 and <= MaxPageLimit)
             .WithMessage($"Must be between 1 and {MaxPageLimit}.");
 
+    /// <summary>ETT's grid areas (bidding zones), as its certificates spell them.</summary>
+    public static readonly string[] GridAreas = ["DK1", "DK2"];
+
+    /// <summary>One of <see cref="GridAreas"/>, exactly; absent means any.</summary>
+    public static IRuleBuilderOptions<T, string?> GridArea<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(value => value is null || GridAreas.Contains(value, StringComparer.Ordinal))
+            .WithMessage($"Must be {string.Join(" or ", GridAreas.Select(area => $"'{area}'"))}.");
+
+    /// <summary>Whole seconds: ETT takes unix seconds, so a fraction would be cut off silently.</summary>
+    public static IRuleBuilderOptions<T, DateTimeOffset?> WholeSeconds<T>(this IRuleBuilder<T, DateTimeOffset?> rule) =>
+        rule.Must(value => value is null || value.Value.Ticks % TimeSpan.TicksPerSecond == 0)
+            .WithMessage("Must be a whole second: ETT takes unix seconds.");
+
     public static IRuleBuilderOptions<T, Guid> NonEmptyGuid<T>(this IRuleBuilder<T, Guid> rule) =>
         rule.Must(value => value != Guid.Empty).WithMessage("Must be a non-empty GUID.");
 

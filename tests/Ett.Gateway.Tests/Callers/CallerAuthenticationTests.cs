@@ -23,7 +23,7 @@ public class CallerAuthenticationTests : GatewayTest
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
 
-        var response = await Gateway.CreateCaller(token).GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateCaller(token).GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(Upstreams.TokenRequests);
@@ -33,7 +33,7 @@ public class CallerAuthenticationTests : GatewayTest
     [Fact]
     public async Task Caller_without_a_token_gets_401_problem_details()
     {
-        var response = await Gateway.CreateClient().GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateClient().GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -43,7 +43,7 @@ public class CallerAuthenticationTests : GatewayTest
     [Fact]
     public async Task Valid_caller_token_reaches_ett()
     {
-        var response = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var response = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Single(Upstreams.EttRequests);
@@ -65,8 +65,8 @@ public class CallerAuthenticationTests : GatewayTest
     {
         var reader = Gateway.CreateCaller(Upstreams.CallerToken(roles: ["Ett.Read"]));
 
-        var read = await reader.GetAsync("/ett/wallet-api/wallets");
-        var write = await reader.PostAsync("/ett/wallet-api/transfers", new StringContent("{}", new MediaTypeHeaderValue("application/json")));
+        var read = await reader.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+        var write = await reader.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", new StringContent("{}", new MediaTypeHeaderValue("application/json")));
 
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
@@ -76,7 +76,7 @@ public class CallerAuthenticationTests : GatewayTest
     [Fact]
     public async Task Caller_without_any_ett_permission_is_forbidden()
     {
-        var response = await Gateway.CreateCaller(Upstreams.CallerToken(roles: [])).GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateCaller(Upstreams.CallerToken(roles: [])).GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Empty(Upstreams.EttRequests);

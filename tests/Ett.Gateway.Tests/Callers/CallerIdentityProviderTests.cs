@@ -37,8 +37,8 @@ public class CallerIdentityProviderTests : GatewayTest
         };
         var reader = Gateway.CreateCaller(Upstreams.CallerToken(roles: [], claims: claims));
 
-        var read = await reader.GetAsync("/ett/wallet-api/wallets");
-        var write = await reader.PostAsync("/ett/wallet-api/transfers", JsonContent.Create(new { }));
+        var read = await reader.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+        var write = await reader.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", JsonContent.Create(new { }));
 
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
@@ -55,7 +55,7 @@ public class CallerIdentityProviderTests : GatewayTest
             ["resource_access"] = new Dictionary<string, object> { ["another-app"] = new Dictionary<string, object> { ["roles"] = new[] { "Ett.Write" } } },
         };
 
-        var response = await Gateway.CreateCaller(Upstreams.CallerToken(roles: [], claims: claims)).GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateCaller(Upstreams.CallerToken(roles: [], claims: claims)).GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Empty(Upstreams.EttRequests);
@@ -68,7 +68,7 @@ public class CallerIdentityProviderTests : GatewayTest
     [InlineData("ETT-GATEWAY", HttpStatusCode.Unauthorized)]
     public async Task Every_configured_audience_is_accepted_and_no_other(string audience, HttpStatusCode expected)
     {
-        var response = await Gateway.CreateCaller(Upstreams.CallerToken(audience: audience)).GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateCaller(Upstreams.CallerToken(audience: audience)).GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal(expected == HttpStatusCode.OK ? 1 : 0, Upstreams.EttRequests.Count);

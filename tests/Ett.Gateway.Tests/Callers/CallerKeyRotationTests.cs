@@ -78,7 +78,7 @@ public class CallerKeyRotationTests : GatewayTest
     private async Task AcceptedAsync(string token)
     {
         var before = Upstreams.EttRequests.Count;
-        var response = await Gateway.CreateCaller(token).GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateCaller(token).GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(before + 1, Upstreams.EttRequests.Count);
     }
@@ -86,7 +86,7 @@ public class CallerKeyRotationTests : GatewayTest
     private async Task RefusedAsync(string token)
     {
         var before = Upstreams.EttRequests.Count;
-        var response = await Gateway.CreateCaller(token).GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateCaller(token).GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(before, Upstreams.EttRequests.Count);
     }

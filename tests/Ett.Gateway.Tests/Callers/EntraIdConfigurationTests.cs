@@ -34,7 +34,7 @@ public abstract class EntraIdTest : GatewayTest
     protected async Task<HttpStatusCode> CallAsync(string token)
     {
         var before = Upstreams.EttRequests.Count;
-        var response = await Gateway.CreateCaller(token).GetAsync("/ett/wallet-api/wallets");
+        var response = await Gateway.CreateCaller(token).GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         if (response.StatusCode != HttpStatusCode.OK) Assert.Equal(before, Upstreams.EttRequests.Count);
         return response.StatusCode;
     }

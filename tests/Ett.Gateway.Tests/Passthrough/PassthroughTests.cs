@@ -16,7 +16,7 @@ public class PassthroughTests : GatewayTest
     [Fact]
     public async Task Ett_receives_exactly_our_token_and_pinned_version_whatever_the_caller_sends()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/ett/wallet-api/wallets");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         request.Headers.TryAddWithoutValidation("X-API-Version", "20250101");
         request.Headers.TryAddWithoutValidation("Cookie", "session=caller-cookie");
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", "10.1.2.3");
@@ -41,7 +41,7 @@ public class PassthroughTests : GatewayTest
     [Fact]
     public async Task Each_ett_api_group_gets_its_own_pinned_version()
     {
-        await Caller.GetAsync("/ett/api/measurements/meteringpoints");
+        await Caller.GetAsync($"/ett/api/measurements/meteringpoints?organizationId={Upstreams.OwnOrganization}");
         await Caller.GetAsync("/ett/api/authorization/client/consents");
 
         Assert.Equal(["2"], Upstreams.EttRequests.Single(r => r.Path.StartsWith("/api/measurements")).HeaderValues("X-API-Version"));
@@ -88,7 +88,7 @@ public class PassthroughTests : GatewayTest
             await context.Response.WriteAsync("\"Unable to interact with a disabled wallet.\"");
         };
 
-        var response = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var response = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(["1"], response.Headers.GetValues("api-supported-versions"));
@@ -112,7 +112,7 @@ public class PassthroughTests : GatewayTest
             await context.Response.Body.WriteAsync(payload.AsMemory(1024 * 1024));
         };
 
-        using var response = await Caller.GetAsync("/ett/api/certificates/spreadsheet", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Caller.GetAsync($"/ett/api/reports/{Guid.NewGuid()}/download?organizationId={Upstreams.OwnOrganization}", HttpCompletionOption.ResponseHeadersRead);
         await using var stream = await response.Content.ReadAsStreamAsync();
         var received = new MemoryStream();
         var buffer = new byte[81920];
@@ -137,8 +137,8 @@ public class PassthroughTests : GatewayTest
             return Task.CompletedTask;
         };
 
-        await Caller.GetAsync("/ett/wallet-api/wallets");
-        await Caller.GetAsync("/ett/wallet-api/certificates");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+        await Caller.GetAsync($"/ett/wallet-api/certificates?organizationId={Upstreams.OwnOrganization}");
 
         var deprecation = Assert.Single(Gateway.Services.GetRequiredService<ApiVersionPins>().Deprecations);
         Assert.Equal(("Wallet", "1", true), (deprecation.Group, deprecation.Version, deprecation.Deprecated));
@@ -159,8 +159,8 @@ public class PassthroughTests : GatewayTest
             return Task.CompletedTask;
         };
 
-        await caller.GetAsync("/ett/wallet-api/wallets");
-        await caller.PostAsync("/ett/wallet-api/transfers", new StringContent("{}"));
+        await caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+        await caller.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", new StringContent("{}"));
         await Gateway.Services.GetRequiredService<IHttpClientFactory>().CreateClient(EttRequest.HttpClientName).GetAsync("wallet-api/transfers");
         Upstreams.TokenBehaviour = context =>
         {
@@ -168,7 +168,7 @@ public class PassthroughTests : GatewayTest
             return Task.CompletedTask;
         };
         Gateway.Time.Advance(TimeSpan.FromHours(2));
-        await caller.GetAsync("/ett/wallet-api/wallets");
+        await caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         var logs = Gateway.AllLogText();
         Assert.NotEmpty(Upstreams.IssuedEttTokens);

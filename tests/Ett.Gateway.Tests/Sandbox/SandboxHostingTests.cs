@@ -89,3 +89,47 @@ public sealed class SandboxHostingTests : IAsyncLifetime
         Assert.DoesNotContain(paths, p => p!.StartsWith("sandbox", StringComparison.Ordinal));
     }
 }
+
+public class SandboxEnvironmentTests
+{
+    private static Microsoft.AspNetCore.Builder.WebApplicationBuilder Builder(string environment, bool optIn = false)
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { EnvironmentName = environment });
+        builder.Configuration["Sandbox:Enabled"] = "true";
+        if (optIn) builder.Configuration["Sandbox:AllowOutsideDevelopment"] = "true";
+        return builder;
+    }
+
+    [Theory]
+    [InlineData("Staging", false)]
+    [InlineData("Staging", true)]
+    [InlineData("Production", true)]
+    public void Sandbox_is_refused_in_staging_and_production_even_with_the_opt_in(string environment, bool optIn)
+    {
+        var failure = Assert.Throws<InvalidOperationException>(() => Gateway.Sandbox.SandboxHosting.AddSandbox(Builder(environment, optIn)));
+
+        Assert.Contains(environment, failure.Message);
+    }
+
+    [Fact]
+    public void Sandbox_outside_development_needs_the_explicit_opt_in()
+    {
+        var failure = Assert.Throws<InvalidOperationException>(() => Gateway.Sandbox.SandboxHosting.AddSandbox(Builder("Testing")));
+
+        Assert.Contains("Sandbox:AllowOutsideDevelopment", failure.Message);
+    }
+
+    [Fact]
+    public async Task Sandbox_opted_in_outside_development_warns_at_start()
+    {
+        var builder = Builder("Testing", optIn: true);
+        var logs = new Microsoft.Extensions.Logging.Testing.FakeLogCollector();
+        builder.Logging.AddProvider(new Microsoft.Extensions.Logging.Testing.FakeLoggerProvider(logs));
+        Gateway.Sandbox.SandboxHosting.AddSandbox(builder);
+        await using var app = builder.Build();
+
+        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Gateway.Sandbox.SandboxOutsideDevelopmentWarning>().Single().StartAsync(CancellationToken.None);
+
+        Assert.Contains(logs.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Message.Contains("Sandbox:AllowOutsideDevelopment=true"));
+    }
+}

@@ -36,7 +36,7 @@ public class EttClientSelectionTests : GatewayTest
     [Fact]
     public async Task Request_without_an_organization_uses_the_first_client()
     {
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync("/ett/api/authorization/client/consents");
 
         Assert.Equal("trading-client", FakeUpstreams.ClientOf(Upstreams.EttRequests.Single()));
     }

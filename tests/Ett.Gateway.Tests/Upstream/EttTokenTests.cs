@@ -31,7 +31,7 @@ public class EttTokenTests : GatewayTest
             await Upstreams.IssueEttTokenAsync(context);
         };
 
-        var calls = Enumerable.Range(0, 200).Select(_ => Caller.GetAsync("/ett/wallet-api/wallets")).ToArray();
+        var calls = Enumerable.Range(0, 200).Select(_ => Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}")).ToArray();
         await firstTokenRequest.Task;
         release.SetResult();
         var responses = await Task.WhenAll(calls);
@@ -46,7 +46,7 @@ public class EttTokenTests : GatewayTest
     [Fact]
     public async Task Token_request_is_a_client_credentials_form_post_with_the_configured_scope()
     {
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         var request = Assert.Single(Upstreams.TokenRequests);
         Assert.Equal("POST", request.Method);
@@ -61,14 +61,14 @@ public class EttTokenTests : GatewayTest
     public async Task Token_is_reused_until_the_refresh_margin_and_renewed_after_it()
     {
         Upstreams.TokenLifetimeSeconds = 3600;
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Gateway.Time.Advance(TimeSpan.FromSeconds(3600 - 61));
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         Assert.Single(Upstreams.TokenRequests);
 
         Gateway.Time.Advance(TimeSpan.FromSeconds(2));
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(2, Upstreams.TokenRequests.Count);
         var tokens = Upstreams.IssuedEttTokens.ToArray();
@@ -85,14 +85,14 @@ public class EttTokenTests : GatewayTest
         Upstreams.TokenLifetimeSeconds = lifetimeSeconds;
         var half = TimeSpan.FromSeconds(lifetimeSeconds / 2.0);
 
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         Gateway.Time.Advance(half - TimeSpan.FromSeconds(1));
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         Assert.Single(Upstreams.TokenRequests);
 
         Gateway.Time.Advance(TimeSpan.FromSeconds(1));
-        await Caller.GetAsync("/ett/wallet-api/wallets");
-        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+        await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(2, Upstreams.TokenRequests.Count);
         Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Message.Contains("Ett:RefreshMargin"));
@@ -107,7 +107,7 @@ public class EttTokenTests : GatewayTest
             return Task.CompletedTask;
         };
 
-        var failed = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var failed = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
         Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
@@ -116,7 +116,7 @@ public class EttTokenTests : GatewayTest
         Assert.Empty(Upstreams.EttRequests);
 
         Upstreams.TokenBehaviour = null;
-        var recovered = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var recovered = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
         Assert.Equal(2, Upstreams.TokenRequests.Count);
@@ -131,8 +131,8 @@ public class EttTokenTests : GatewayTest
     {
         Upstreams.TokenBehaviour = context => context.Response.WriteAsync(body);
 
-        var first = await Caller.GetAsync("/ett/wallet-api/wallets");
-        var second = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var first = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+        var second = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
         Assert.Equal(HttpStatusCode.BadGateway, second.StatusCode);
@@ -146,7 +146,7 @@ public class EttTokenTests : GatewayTest
         Upstreams.TokenBehaviour = context =>
             context.Response.WriteAsync("""{"access_token":"opaque-token","token_type":"Bearer","expires_in":"3600"}""");
 
-        var response = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var response = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(["Bearer opaque-token"], Upstreams.EttRequests.Single().HeaderValues("Authorization"));
@@ -185,11 +185,11 @@ public class EttTokenTests : GatewayTest
     {
         RefuseTheFirstToken();
 
-        var refused = await Caller.PostAsync("/ett/wallet-api/transfers", JsonContent.Create(new { quantity = 1 }));
+        var refused = await Caller.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", JsonContent.Create(new { quantity = 1 }));
         Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
         Assert.Single(Upstreams.EttRequests);
 
-        var next = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var next = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
         Assert.Equal(2, Upstreams.TokenRequests.Count);
     }

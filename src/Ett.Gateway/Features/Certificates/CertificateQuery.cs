@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Ett.Gateway.Features.Paging;
+using Ett.Gateway.Validation;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 
@@ -15,7 +16,6 @@ internal sealed record CertificateQuery(
     [property: FromQuery(Name = "cursor"), Description(PageParameters.Cursor)] string? Cursor) : IPagedQuery
 {
     public static readonly string[] Types = ["production", "consumption"];
-    public static readonly string[] GridAreas = ["DK1", "DK2"];
 
     public string Fingerprint => PageCursor.Fingerprint("certificates", OrganizationId, Type, GridArea, this.EttStart(), this.EttEnd());
 
@@ -34,7 +34,6 @@ internal sealed class CertificateQueryValidator : PagedQueryValidator<Certificat
     {
         RuleFor(q => q.Type).Must(type => type is null || CertificateQuery.Types.Contains(type))
             .WithMessage("Must be 'production' or 'consumption'.");
-        RuleFor(q => q.GridArea).Must(area => area is null || CertificateQuery.GridAreas.Contains(area))
-            .WithMessage("Must be 'DK1' or 'DK2'.");
+        RuleFor(q => q.GridArea).GridArea();
     }
 }

@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Paging;
@@ -12,7 +13,7 @@ public static class CertificatesExtensions
 {
     public static IEndpointRouteBuilder MapCertificates(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/organizations/{organizationId}/certificates")
+        var group = app.MapOrganizationGroup("/certificates")
             .WithTags("Certificates")
             .RequireAuthorization(CallerPolicies.Read)
             .WithRequestValidation()
@@ -30,7 +31,7 @@ public static class CertificatesExtensions
                 + "count of matching certificates, null when `gridArea` filters.")
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
             .WithQueryValues("type", CertificateQuery.Types)
-            .WithQueryValues("gridArea", CertificateQuery.GridAreas)
+            .WithQueryValues("gridArea", RequestRules.GridAreas)
             .WithResponseExample(StatusCodes.Status200OK, "One page of available certificates and the cursor of the next.", Example);
         return app;
     }

@@ -48,7 +48,7 @@ internal sealed class ClaimRequestValidator : AbstractValidator<ClaimRequest>
             RuleFor(r => r.From).NotNull().WithMessage("Required: give a period (from, to) or an explicit pair.");
             RuleFor(r => r.To).NotNull().WithMessage("Required: give a period (from, to) or an explicit pair.");
             RuleFor(r => r.From).Before(r => r.To);
-            RuleFor(r => r.GridArea).MaximumLength(16);
+            RuleFor(r => r.GridArea).GridArea();
         });
     }
 

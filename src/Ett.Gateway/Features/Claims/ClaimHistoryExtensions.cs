@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Certificates;
@@ -13,7 +14,7 @@ public static class ClaimHistoryExtensions
 {
     public static IEndpointRouteBuilder MapClaimHistory(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/organizations/{organizationId}/claims")
+        var group = app.MapOrganizationGroup("/claims")
             .WithTags("Claims")
             .RequireAuthorization(CallerPolicies.Read)
             .WithRequestValidation()

@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using System.ComponentModel;
 using Ett.Gateway.Callers;
 using Ett.Gateway.OpenApi;
@@ -15,12 +16,12 @@ public static class ClaimsExtensions
     /// <summary><c>POST /organizations/{organizationId}/claims</c>: claim production against consumption as one idempotent operation.</summary>
     public static IEndpointRouteBuilder MapClaims(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGroup("/organizations/{organizationId}/claims")
+        endpoints.MapOrganizationGroup("/claims")
             .WithTags("Claims")
             .WithRequestValidation()
             .ProducesUpstreamProblems()
             .MapPost("", ClaimAsync)
-            .RequireAuthorization(CallerPolicies.Write)
+            .RequireAuthorization(CallerPolicies.Claim)
             .WithName("ClaimEnergy")
             .WithSummary("Claim production against consumption")
             .WithDescription("Either one explicit pair (`productionCertificateId`, `consumptionCertificateId`, `quantityWh`; checked with two ETT reads) " +

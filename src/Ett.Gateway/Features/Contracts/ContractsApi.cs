@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.OpenApi;
@@ -19,7 +20,7 @@ public static class ContractsApi
     /// <summary>List, read, create (activate a metering point) and end contracts.</summary>
     public static IEndpointRouteBuilder MapContracts(this IEndpointRouteBuilder app)
     {
-        var contracts = app.MapGroup("/organizations/{organizationId}/contracts")
+        var contracts = app.MapOrganizationGroup("/contracts")
             .WithTags("Contracts")
             .WithRequestValidation()
             .ProducesUpstreamProblems();
@@ -31,7 +32,7 @@ public static class ContractsApi
             .WithDescription("The organization's contracts, past, current and future; `active` says whether one is in force now.")
             .WithResponseExample(StatusCodes.Status200OK, "The organization's contracts.", new ContractList { Contracts = [Example] });
 
-        contracts.MapGet("/{contractId}", GetContract)
+        contracts.MapGet("/{contractId:guid}", GetContract)
             .RequireAuthorization(CallerPolicies.Read)
             .WithName("GetContract")
             .WithSummary("One contract")
@@ -40,7 +41,7 @@ public static class ContractsApi
             .WithResponseExample(StatusCodes.Status200OK, "The contract.", Example);
 
         contracts.MapPost("", CreateContract)
-            .RequireAuthorization(CallerPolicies.Write)
+            .RequireAuthorization(CallerPolicies.Contracts)
             .WithName("CreateContract")
             .WithSummary("Activate a metering point")
             .WithDescription("Creates a contract, so ETT issues certificates for the metering point from `start` (today UTC "
@@ -52,12 +53,12 @@ public static class ContractsApi
                 + $"cannot be used for issuing certificates ({ProblemTypes.MeteringPointCannotIssue}).")
             .WithResponseExample(StatusCodes.Status201Created, "The contract was created; `Location` names it.", Example with { Created = Example.Start });
 
-        contracts.MapPatch("/{contractId}", ChangeContractEnd)
-            .RequireAuthorization(CallerPolicies.Write)
+        contracts.MapPatch("/{contractId:guid}", ChangeContractEnd)
+            .RequireAuthorization(CallerPolicies.Contracts)
             .WithName("ChangeContractEnd")
             .WithSummary("Change when a contract ends")
             .WithDescription("Sets the contract's `end` (null: open-ended) and returns the changed contract. ETT allows this "
-                + "only to trial clients. Two ETT calls: the contract is read first, so an unknown id is a 404.")
+                + "only to trial clients. Two ETT calls: the organization's contracts are read first, so an unknown id, or one of another organization, is a 404.")
             .WithProblemResponse(StatusCodes.Status403Forbidden, NotAllowedDescription)
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no such contract ({ProblemTypes.NotFound}).")
             .WithProblemResponse(StatusCodes.Status409Conflict,
@@ -92,9 +93,19 @@ public static class ContractsApi
     private static async Task<Ok<Contract>> GetContract(
         [AsParameters] ContractRoute route, EttClient ett, TimeProvider time, CancellationToken cancellationToken)
     {
-        var contract = await ett.GetContractAsync(route.OrganizationId, route.ContractId, cancellationToken);
+        var contract = await OwnedContractAsync(ett, route, cancellationToken);
         return TypedResults.Ok(contract.ToContract(time.GetUtcNow()));
     }
+
+    /// <summary>
+    /// The route's organization's contract, else 404. ETT's GET by id answers a contract of any organization in the
+    /// token (energy-origin Query.API ContractsController.GetContract: GetById over AuthorizedOrganizationIds), its list
+    /// only the owner's (GetAllContracts: GetByOwner(organizationId)), so the contract is looked up in the list.
+    /// </summary>
+    private static async Task<EttContract> OwnedContractAsync(EttClient ett, ContractRoute route, CancellationToken cancellationToken) =>
+        (await ett.GetContractsAsync(route.OrganizationId, cancellationToken)).FirstOrDefault(c => c.Id == route.ContractId)
+            ?? throw new GatewayProblemException(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found",
+                $"Organization {route.OrganizationId} has no contract {route.ContractId}.");
 
     /// <summary>Creates a contract for a metering point.</summary>
     private static async Task<Created<Contract>> CreateContract(
@@ -125,8 +136,8 @@ public static class ContractsApi
         CancellationToken cancellationToken)
     {
         // ETT's PUT answers an empty 200 and a 403 for a contract of another organization: reading it first turns an
-        // unknown id into a clear 404 and gives the changed contract to return.
-        var contract = await ett.GetContractAsync(route.OrganizationId, route.ContractId, cancellationToken);
+        // unknown id, or another organization's, into a clear 404 and gives the changed contract to return.
+        var contract = await OwnedContractAsync(ett, route, cancellationToken);
         var end = change.End?.ToUnixTimeSeconds();
         if (end is { } newEnd && newEnd <= contract.StartDate)
         {

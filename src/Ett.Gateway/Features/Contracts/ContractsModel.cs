@@ -112,15 +112,20 @@ internal sealed class NewContractValidator : AbstractValidator<NewContract>
             // ETT refuses a start before today's UTC midnight.
             .Must(start => start >= new DateTimeOffset(time.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero))
             .WithMessage("Must be today (UTC) or later.")
+            .WholeSeconds()
             .Before(c => c.End);
+        RuleFor(c => c.End).WholeSeconds();
     }
 }
 
 internal sealed class ContractChangeValidator : AbstractValidator<ContractChange>
 {
-    public ContractChangeValidator() =>
+    public ContractChangeValidator()
+    {
         RuleFor(c => c.HasEnd).Equal(true).OverridePropertyName(nameof(ContractChange.End))
             .WithMessage("Is required: the new end, or null for open-ended.");
+        RuleFor(c => c.End).WholeSeconds();
+    }
 }
 
 /// <summary>ETT's contract wire shape (unix seconds, PascalCase type) as callers see it.</summary>

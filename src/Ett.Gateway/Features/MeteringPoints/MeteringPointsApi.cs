@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Features.Contracts;
 using Ett.Gateway.OpenApi;
@@ -12,7 +13,7 @@ public static class MeteringPointsApi
     /// <summary><c>GET /organizations/{organizationId}/metering-points</c>.</summary>
     public static IEndpointRouteBuilder MapMeteringPoints(this IEndpointRouteBuilder app)
     {
-        var meteringPoints = app.MapGroup("/organizations/{organizationId}/metering-points")
+        var meteringPoints = app.MapOrganizationGroup("/metering-points")
             .WithTags("Metering points")
             .RequireAuthorization(CallerPolicies.Read)
             .WithRequestValidation()

@@ -1,4 +1,6 @@
+using Ett.Gateway.Features;
 using System.ComponentModel;
+using System.Security.Claims;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.OpenApi;
@@ -24,13 +26,13 @@ public static class PartnersExtensions
     /// <summary><c>/organizations/{organizationId}/partners</c>: register, list, read and forget transfer receivers.</summary>
     public static IEndpointRouteBuilder MapPartners(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/organizations/{organizationId}/partners")
+        var group = endpoints.MapOrganizationGroup("/partners")
             .WithTags("Partners")
             .WithRequestValidation();
 
         // Only registration calls ETT; the other endpoints read and write the gateway's own store.
         group.MapPost("", RegisterAsync)
-            .RequireAuthorization(CallerPolicies.Write)
+            .RequireAuthorization(CallerPolicies.Transfer)
             .ProducesUpstreamProblems()
             .WithName("RegisterPartner")
             .WithSummary("Register a transfer partner")
@@ -41,6 +43,7 @@ public static class PartnersExtensions
                 "An organization already registered as a partner answers 409 with its `partnerId`.")
             .Produces<PartnerView>(StatusCodes.Status201Created)
             .WithResponseExample(StatusCodes.Status201Created, "The partner was registered; `Location` names it.", PartnerView.Example)
+            .WithProblemResponse(StatusCodes.Status403Forbidden, $"The caller may not act for `partnerOrganizationId` ({ProblemTypes.Forbidden}).")
             .WithProblemResponse(StatusCodes.Status409Conflict, $"The organization is already a partner ({ProblemTypes.Conflict}); `partnerId` names it.")
             .WithProblemResponse(StatusCodes.Status422UnprocessableEntity,
                 $"The partner is the organization itself ({ProblemTypes.Validation}) or has no wallet in ETT ({ProblemTypes.UpstreamRejected}).");
@@ -54,7 +57,7 @@ public static class PartnersExtensions
             .WithResponseExample(StatusCodes.Status200OK, "The organization's partners.", new PartnerList([PartnerView.Example]))
             .WithProblemResponse(StatusCodes.Status400BadRequest, NotGuid);
 
-        group.MapGet("/{partnerId}", GetAsync)
+        group.MapGet("/{partnerId:guid}", GetAsync)
             .RequireAuthorization(CallerPolicies.Read)
             .WithName("GetPartner")
             .WithSummary("Get a transfer partner")
@@ -64,8 +67,8 @@ public static class PartnersExtensions
             .WithProblemResponse(StatusCodes.Status400BadRequest, NotGuid)
             .WithProblemResponse(StatusCodes.Status404NotFound, $"No such partner in this organization ({ProblemTypes.NotFound}).");
 
-        group.MapDelete("/{partnerId}", DeleteAsync)
-            .RequireAuthorization(CallerPolicies.Write)
+        group.MapDelete("/{partnerId:guid}", DeleteAsync)
+            .RequireAuthorization(CallerPolicies.Transfer)
             .WithName("DeletePartner")
             .WithSummary("Forget a transfer partner")
             .WithDescription("Removes the partner from the gateway. ETT has no way to delete an external endpoint, so the receiver stays known to ETT; " +
@@ -78,11 +81,14 @@ public static class PartnersExtensions
     }
 
     private static async Task<Results<Created<PartnerView>, ProblemHttpResult>> RegisterAsync(
-        Guid organizationId, PartnerRegistration registration, PartnerRegistry registry, CancellationToken cancellationToken)
+        Guid organizationId, PartnerRegistration registration, PartnerRegistry registry, ClaimsPrincipal user, OrganizationAccess access,
+        CancellationToken cancellationToken)
     {
         Partner partner;
         if (registration.PartnerOrganizationId is { } partnerOrganizationId)
         {
+            // Registration writes on the partner's wallet too (a wallet endpoint), so the caller must hold both organizations.
+            if (!access.Allows(user, partnerOrganizationId)) return OrganizationAccess.Refusal(partnerOrganizationId, "partnerOrganizationId");
             if (partnerOrganizationId == organizationId)
                 // ETT refuses an external endpoint to the caller's own wallet ("Cannot create receiver deposit endpoint to self.").
                 return TypedResults.Problem("An organization cannot be its own transfer partner.", statusCode: StatusCodes.Status422UnprocessableEntity,

@@ -44,7 +44,8 @@ internal sealed class TransferRequestValidator : AbstractValidator<TransferReque
             .WithMessage("Give exactly one of 'partnerId' and 'partnerOrganizationId'.");
         RuleFor(r => r.QuantityWh).GreaterThan(0).WithMessage("Must be a positive number of Wh.");
         RuleFor(r => r.From).Before(r => r.To);
-        RuleFor(r => r.GridArea).MaximumLength(16);
+        RuleFor(r => r.PartnerOrganizationId).Must(id => id != Guid.Empty).WithMessage("Must be a non-empty GUID.");
+        RuleFor(r => r.GridArea).GridArea();
         RuleFor(r => r.CertificateIds).Must(ids => ids is null || ids.Count is > 0 and <= MaxCertificateIds)
             .WithMessage($"Give 1 to {MaxCertificateIds} certificate ids, or leave it out.");
         RuleForEach(r => r.CertificateIds).ChildRules(id =>

@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Certificates;
@@ -13,7 +14,7 @@ public static class TransferHistoryExtensions
 {
     public static IEndpointRouteBuilder MapTransferHistory(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/organizations/{organizationId}/transfers")
+        var group = app.MapOrganizationGroup("/transfers")
             .WithTags("Transfers")
             .RequireAuthorization(CallerPolicies.Read)
             .WithRequestValidation()

@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using System.ComponentModel;
 using Ett.Gateway.Callers;
 using Ett.Gateway.OpenApi;
@@ -21,12 +22,12 @@ public static class TransfersExtensions
     /// <summary><c>POST /organizations/{organizationId}/transfers</c>: transfer to a partner as one idempotent operation.</summary>
     public static IEndpointRouteBuilder MapTransfers(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGroup("/organizations/{organizationId}/transfers")
+        endpoints.MapOrganizationGroup("/transfers")
             .WithTags("Transfers")
             .WithRequestValidation()
             .ProducesUpstreamProblems()
             .MapPost("", TransferAsync)
-            .RequireAuthorization(CallerPolicies.Write)
+            .RequireAuthorization(CallerPolicies.Transfer)
             .WithName("TransferToPartner")
             .WithSummary("Transfer energy to a partner")
             .WithDescription("Selects the organization's available production certificates oldest first (optionally within `from`/`to`, one `gridArea` " +
@@ -42,6 +43,10 @@ public static class TransfersExtensions
 
     private static Task<Results<IdempotentResponse, ProblemHttpResult>> TransferAsync(
         Guid organizationId, TransferRequest request, [FromHeader(Name = IdempotentRequests.HeaderName), Description(IdempotentRequests.HeaderDescription)] string? idempotencyKey,
-        HttpContext http, IdempotentRequests idempotency, TransferToPartner transfers) =>
-        idempotency.ExecuteAsync(http, idempotencyKey, request, (attempt, cancellationToken) => transfers.RunAsync(organizationId, request, attempt, cancellationToken));
+        HttpContext http, IdempotentRequests idempotency, TransferToPartner transfers, OrganizationAccess access) =>
+        // A partner organization is registered on first use, which writes on its wallet: the caller must hold it too,
+        // checked before the key is journaled.
+        request.PartnerOrganizationId is { } partner && !access.Allows(http.User, partner)
+            ? Task.FromResult<Results<IdempotentResponse, ProblemHttpResult>>(OrganizationAccess.Refusal(partner, "partnerOrganizationId"))
+            : idempotency.ExecuteAsync(http, idempotencyKey, request, (attempt, cancellationToken) => transfers.RunAsync(organizationId, request, attempt, cancellationToken));
 }

@@ -1,3 +1,4 @@
+using Ett.Gateway.Features;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.OpenApi;
@@ -10,12 +11,12 @@ public static class WalletExtensions
 {
     public static IEndpointRouteBuilder MapWallet(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/organizations/{organizationId}/wallet")
+        var group = app.MapOrganizationGroup("/wallet")
             .WithTags("Wallet")
-            .RequireAuthorization(CallerPolicies.Read)
             .ProducesUpstreamProblems();
 
         group.MapGet("", GetAsync)
+            .RequireAuthorization(CallerPolicies.Read)
             .WithName("GetWallet")
             .WithSummary("Get the organization's wallet")
             .WithDescription("The organization's ETT wallet (ETT creates one per organization): its id, public key, whether "
@@ -25,7 +26,7 @@ public static class WalletExtensions
             .WithResponseExample(StatusCodes.Status200OK, "The wallet and its available quantities.", WalletExample);
 
         group.MapPost("/receive-endpoints", CreateReceiveEndpointAsync)
-            .RequireAuthorization(CallerPolicies.Write)
+            .RequireAuthorization(CallerPolicies.Contracts)
             .WithName("CreateReceiveEndpoint")
             .WithSummary("Create an endpoint to receive certificates")
             .WithDescription("Creates a new endpoint on the organization's wallet and returns its `walletReference`. Give it "

@@ -101,11 +101,11 @@ public sealed class PartnersTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Partner_id_that_is_not_a_guid_is_400()
+    public async Task Partner_id_that_is_not_a_guid_matches_no_route()
     {
         var response = await caller.GetAsync($"{Partners}/not-a-guid");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
