@@ -48,6 +48,7 @@ public static class SandboxExtensions
         MeasurementsApi.Map(ett);
         ContractsApi.Map(ett);
         WalletApi.Map(ett);
+        NotSimulatedApi.Map(ett);
 
         var idp = app.MapGroup(options.IdpPrefix).AllowAnonymous().ExcludeFromDescription();
         app.ServiceProvider.GetRequiredService<DevelopmentIdentityProvider>().Map(idp);

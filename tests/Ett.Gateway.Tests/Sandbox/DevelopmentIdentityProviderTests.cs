@@ -104,7 +104,7 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
         var expiredResult = await ValidateAsync(expired);
         var wrongAudienceResult = await ValidateAsync(wrongAudience);
 
-        Assert.IsType<SecurityTokenExpiredException>(expiredResult.Exception);
+        Assert.IsType<SecurityTokenInvalidLifetimeException>(expiredResult.Exception);
         Assert.IsType<SecurityTokenInvalidAudienceException>(wrongAudienceResult.Exception);
     }
 
@@ -121,7 +121,7 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
         Assert.Equal("https://idp.sandbox.example", token.Issuer);
     }
 
-    // Lifetime is checked against the real clock, which the fixture's fake clock starts at.
+    // Lifetime is checked against the sandbox's fake clock (TestClock), never the wall clock.
     private async Task<TokenValidationResult> ValidateAsync(string token)
     {
         var keys = new JsonWebKeySet(await _client.GetStringAsync("sandbox/idp/jwks"));
@@ -130,6 +130,8 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
             ValidIssuer = Server.IdpIssuer,
             ValidAudience = Server.Options.IdpAudience,
             IssuerSigningKeys = keys.GetSigningKeys(),
+            // Lifetime on the sandbox's fake clock, not the wall clock.
+            LifetimeValidator = (notBefore, expires, _, _) => notBefore <= Server.Time.GetUtcNow().UtcDateTime && Server.Time.GetUtcNow().UtcDateTime < expires,
         });
     }
 }
