@@ -65,6 +65,14 @@ internal static partial class EttErrors
         return problem;
     }
 
+    /// <summary>
+    /// The gateway's problem when ETT answered success with a body that is not its JSON (an HTML page from a proxy in
+    /// front of it, an empty body): 502, never the gateway's own 500.
+    /// </summary>
+    public static GatewayProblemException FromUnreadableBody(Exception? exception) =>
+        new(StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable, Titles.Unavailable,
+            "ETT answered with a body that is not the JSON it documents.", exception);
+
     private static (int Status, string Type, string Title) Classify(int upstreamStatus, EttErrorBody body) => upstreamStatus switch
     {
         400 when body.IsApiVersionError =>

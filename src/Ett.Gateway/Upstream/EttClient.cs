@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Ett.Gateway.Errors;
 
 namespace Ett.Gateway.Upstream;
@@ -124,8 +125,14 @@ public sealed class EttClient(IHttpClientFactory httpClients)
     {
         using var response = await SendRawAsync(request, ct);
         await EttRequest.EnsureSuccessAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct)
-            ?? throw new InvalidOperationException($"ETT answered {request.RequestUri} with an empty body.");
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct) ?? throw EttErrors.FromUnreadableBody(null);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw EttErrors.FromUnreadableBody(e);
+        }
     }
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
