@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Ett.Gateway.Errors;
 
@@ -39,13 +41,14 @@ internal static partial class EttErrors
             Errors = carriesErrors ? parsed.Errors : null,
         };
         problem.Extensions["upstreamStatus"] = upstreamStatus;
+        if (status == StatusCodes.Status503ServiceUnavailable) problem.RetryAfter = response.Headers.RetryAfter?.Delta;
         if (parsed.TraceId is not null) problem.Extensions["upstreamTraceId"] = parsed.TraceId;
         return problem;
     }
 
     /// <summary>
-    /// The gateway's problem when sending to ETT threw: connection failures (502), timeouts (504). Null when the
-    /// exception is something else, including the caller's own cancellation.
+    /// The gateway's problem when sending to ETT threw: connection failures (502), timeouts (504), an open circuit (503
+    /// with <c>Retry-After</c>). Null when the exception is something else, including the caller's own cancellation.
     /// </summary>
     public static GatewayProblemException? FromTransportFailure(Exception exception, CancellationToken cancellationToken)
     {
@@ -54,9 +57,15 @@ internal static partial class EttErrors
         // Messages of these exceptions can carry host names and socket details; the caller gets a fixed text instead.
         var problem = exception switch
         {
-            TaskCanceledException { InnerException: TimeoutException } =>
+            TaskCanceledException { InnerException: TimeoutException } or TimeoutRejectedException =>
                 new GatewayProblemException(StatusCodes.Status504GatewayTimeout, ProblemTypes.UpstreamUnavailable,
                     Titles.Unavailable, "ETT did not answer in time.", exception),
+            BrokenCircuitException broken =>
+                new GatewayProblemException(StatusCodes.Status503ServiceUnavailable, ProblemTypes.UpstreamUnavailable,
+                    Titles.Unavailable, "ETT has been failing; the gateway is not calling it for a while.", exception)
+                {
+                    RetryAfter = broken.RetryAfter,
+                },
             HttpRequestException or SocketException or IOException =>
                 new GatewayProblemException(StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable,
                     Titles.Unavailable, "ETT could not be reached.", exception),
@@ -65,13 +74,10 @@ internal static partial class EttErrors
         return problem;
     }
 
-    /// <summary>
-    /// The gateway's problem when ETT answered success with a body that is not its JSON (an HTML page from a proxy in
-    /// front of it, an empty body): 502, never the gateway's own 500.
-    /// </summary>
-    public static GatewayProblemException FromUnreadableBody(Exception? exception) =>
+    /// <summary>ETT answered success with a body that is not the JSON expected (an HTML page, a cut-off document).</summary>
+    public static GatewayProblemException UnreadableBody(Exception? exception = null) =>
         new(StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable, Titles.Unavailable,
-            "ETT answered with a body that is not the JSON it documents.", exception);
+            "ETT answered with a body that is not the JSON expected.", exception);
 
     private static (int Status, string Type, string Title) Classify(int upstreamStatus, EttErrorBody body) => upstreamStatus switch
     {

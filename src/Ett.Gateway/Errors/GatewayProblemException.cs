@@ -12,6 +12,9 @@ public class GatewayProblemException(int status, string type, string title, stri
     /// <summary>Field errors; when set the response is a ValidationProblemDetails with this <c>errors</c> member.</summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
+    /// <summary>When to try again; sent as the <c>Retry-After</c> header (whole seconds, rounded up).</summary>
+    public TimeSpan? RetryAfter { get; set; }
+
     /// <summary>Extra members for the ProblemDetails (e.g. <c>upstreamStatus</c>).</summary>
     public IDictionary<string, object?> Extensions { get; } = new Dictionary<string, object?>();
 }

@@ -38,6 +38,8 @@ internal sealed partial class GatewayProblemHandler(IProblemDetailsService probl
             logger.LogWarning("Request failed with {ProblemType} ({Status})", problem.Type, problem.Status);
 
         context.Response.StatusCode = problem.Status!.Value;
+        if (exception is GatewayProblemException { RetryAfter: { } wait })
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         // The exception stays out of the context so no writer can render its message or stack trace.
         return await problems.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem });
     }

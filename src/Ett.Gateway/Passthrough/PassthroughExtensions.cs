@@ -13,6 +13,7 @@ public static class PassthroughExtensions
     {
         services.AddHttpForwarder();
         services.AddSingleton<EttCredentialsTransform>();
+        services.AddSingleton<PassthroughErrors>();
         return services;
     }
 
@@ -24,14 +25,16 @@ public static class PassthroughExtensions
     {
         var baseUrl = app.ServiceProvider.GetRequiredService<IOptions<EttOptions>>().Value.BaseUrl!;
         var credentials = app.ServiceProvider.GetRequiredService<EttCredentialsTransform>();
+        var errors = app.ServiceProvider.GetRequiredService<PassthroughErrors>();
 
-        app.MapForwarder($"{Prefix}/{{**path}}", baseUrl.AbsoluteUri.TrimEnd('/'), transforms =>
+        app.MapForwarder($"{Prefix}/{{**path}}", baseUrl.AbsoluteUri.TrimEnd('/'), errors.RequestConfig, transforms =>
             {
                 transforms.UseDefaultForwarders = false;
                 transforms.AddPathRemovePrefix(Prefix);
                 foreach (var header in StrippedRequestHeaders) transforms.AddRequestHeaderRemove(header);
                 transforms.AddRequestTransform(credentials.ApplyAsync);
                 transforms.AddResponseTransform(credentials.ObserveAsync);
+                transforms.AddResponseTransform(errors.MapAsync);
             })
             .RequireAuthorization(CallerPolicies.ByMethod)
             .WithDisplayName("ETT passthrough");

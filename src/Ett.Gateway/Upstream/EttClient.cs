@@ -127,11 +127,12 @@ public sealed class EttClient(IHttpClientFactory httpClients)
         await EttRequest.EnsureSuccessAsync(response, ct);
         try
         {
-            return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct) ?? throw EttErrors.FromUnreadableBody(null);
+            return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct) ?? throw EttErrors.UnreadableBody();
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
+        catch (JsonException unreadable)
         {
-            throw EttErrors.FromUnreadableBody(e);
+            // A proxy's HTML page or a cut-off document is ETT failing, not the gateway.
+            throw EttErrors.UnreadableBody(unreadable);
         }
     }
 

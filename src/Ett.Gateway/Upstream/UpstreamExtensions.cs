@@ -9,6 +9,7 @@ public static class UpstreamExtensions
     public static IServiceCollection AddUpstream(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EttOptions>().Bind(configuration.GetSection(EttOptions.Section)).ValidateOnStart();
+        services.AddEttResilienceOptions(configuration);
         services.AddSingleton<IValidateOptions<EttOptions>, EttOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
@@ -20,16 +21,20 @@ public static class UpstreamExtensions
         services.AddTransient<EttAuthenticationHandler>();
         services.AddTransient<ApiVersionHandler>();
 
-        services.AddHttpClient(EttTokenProvider.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        // The resilience pipelines (EttResilience) time every call on DI's TimeProvider instead of HttpClient's wall clock.
+        services.AddHttpClient(EttTokenProvider.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddEttTokenBudget();
         services.AddHttpClient(EttRequest.HttpClientName, (sp, client) =>
             {
                 // A trailing slash makes relative paths like "wallet-api/wallets" land below a base path (e.g. the sandbox's).
                 var baseUrl = sp.GetRequiredService<IOptions<EttOptions>>().Value.BaseUrl!;
                 client.BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
-                client.Timeout = TimeSpan.FromSeconds(100);
+                client.Timeout = Timeout.InfiniteTimeSpan;
             })
+            .AddEttCallBudget()
             .AddHttpMessageHandler<EttAuthenticationHandler>()
-            .AddHttpMessageHandler<ApiVersionHandler>();
+            .AddHttpMessageHandler<ApiVersionHandler>()
+            .AddEttAttemptResilience();
         return services;
     }
 }

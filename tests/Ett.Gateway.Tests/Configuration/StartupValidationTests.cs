@@ -17,6 +17,8 @@ public class StartupValidationTests
     [InlineData("Ett:ClientSecret", "", "Ett:ClientSecret")]
     [InlineData("Ett:ApiVersions:Wallets", "1", "Ett:ApiVersions:Wallets")]
     [InlineData("Callers:Audience", "", "Callers:Audience")]
+    [InlineData("Ett:Resilience:AttemptTimeout", "00:01:00", "Ett:Resilience:AttemptTimeout")]
+    [InlineData("Ett:Resilience:BreakerMinimumThroughput", "1", "Ett:Resilience:BreakerMinimumThroughput")]
     [InlineData("Callers:Organizations:app:0", "not-a-guid", "Callers:Organizations:app")]
     public void Bad_configuration_fails_start_up_naming_the_key(string key, string value, string named)
     {

@@ -41,6 +41,8 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
         builder.UseSetting("Sandbox:Enabled", "false");
         builder.UseSetting("Callers:RequireHttpsMetadata", "false");
         builder.UseSetting("Operations:DataDirectory", DataDirectory);
+        // Retry delays wait on the fake clock; tests of waiting set their own (Upstream/EttResilienceTests).
+        builder.UseSetting("Ett:Resilience:RetryDelay", "00:00:00");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Ett.Gateway.Callers;
 using Ett.Gateway.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -104,7 +105,7 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
         var expiredResult = await ValidateAsync(expired);
         var wrongAudienceResult = await ValidateAsync(wrongAudience);
 
-        Assert.IsType<SecurityTokenInvalidLifetimeException>(expiredResult.Exception);
+        Assert.IsType<SecurityTokenExpiredException>(expiredResult.Exception);
         Assert.IsType<SecurityTokenInvalidAudienceException>(wrongAudienceResult.Exception);
     }
 
@@ -121,7 +122,7 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
         Assert.Equal("https://idp.sandbox.example", token.Issuer);
     }
 
-    // Lifetime is checked against the sandbox's fake clock (TestClock), never the wall clock.
+    // Lifetime is checked against the fixture's fake clock, as the gateway checks it against its TimeProvider.
     private async Task<TokenValidationResult> ValidateAsync(string token)
     {
         var keys = new JsonWebKeySet(await _client.GetStringAsync("sandbox/idp/jwks"));
@@ -130,8 +131,7 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
             ValidIssuer = Server.IdpIssuer,
             ValidAudience = Server.Options.IdpAudience,
             IssuerSigningKeys = keys.GetSigningKeys(),
-            // Lifetime on the sandbox's fake clock, not the wall clock.
-            LifetimeValidator = (notBefore, expires, _, _) => notBefore <= Server.Time.GetUtcNow().UtcDateTime && Server.Time.GetUtcNow().UtcDateTime < expires,
+            LifetimeValidator = CallerTokenLifetime.On(Server.Time),
         });
     }
 }
