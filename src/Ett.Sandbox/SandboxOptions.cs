@@ -1,3 +1,5 @@
+using Ett.Sandbox.Faults;
+
 namespace Ett.Sandbox;
 
 /// <summary>Where the sandbox is mapped and how long its tokens live.</summary>
@@ -20,6 +22,12 @@ public sealed class SandboxOptions
 
     /// <summary>Lifetime of tokens from the ETT token endpoint.</summary>
     public TimeSpan EttTokenLifetime { get; set; } = TimeSpan.FromSeconds(3600);
+
+    /// <summary>Path prefix of the sandbox's control endpoints (faults, ledger, reset, request log).</summary>
+    public string ControlPrefix { get; set; } = "/sandbox/control";
+
+    /// <summary>Faults in force from the start (configuration <c>Sandbox:Faults</c>); more can be added at run time.</summary>
+    public List<SandboxFault> Faults { get; set; } = [];
 
     /// <summary>Lifetime of caller tokens from the development identity provider.</summary>
     public TimeSpan CallerTokenLifetime { get; set; } = TimeSpan.FromSeconds(3600);

@@ -15,6 +15,12 @@ public static class SandboxSeed
     /// <summary>Secret of <see cref="SecondEttClientId"/>.</summary>
     public const string SecondEttClientSecret = "sandbox-ett-secret";
 
+    /// <summary>Trial ETT client whose only consent is <see cref="LargeProducerOrganizationId"/>.</summary>
+    public const string ThirdEttClientId = "sandbox-ett-client-3";
+
+    /// <summary>Secret of <see cref="ThirdEttClientId"/>.</summary>
+    public const string ThirdEttClientSecret = "sandbox-ett-secret";
+
     /// <summary>Development caller with every permission (roles Ett.Read and Ett.Write).</summary>
     public const string CallerClientId = "sandbox-app";
 
@@ -47,6 +53,30 @@ public static class SandboxSeed
 
     /// <summary>Normal producer that consented to <see cref="SecondEttClientId"/>.</summary>
     public static readonly Guid NormalProducerOrganizationId = new("5a4d0000-0000-4000-8000-000000000007");
+
+    /// <summary>
+    /// Trial producer with <see cref="LargeProducerTurbines"/> turbines over the last <see cref="LargeProducerHours"/>
+    /// hours: 1,200 available production certificates whose ends tie in groups of 60. Consented to <see cref="ThirdEttClientId"/>.
+    /// </summary>
+    public static readonly Guid LargeProducerOrganizationId = new("5a4d0000-0000-4000-8000-000000000008");
+
+    /// <summary>Own organization of <see cref="ThirdEttClientId"/> (trial).</summary>
+    public static readonly Guid ThirdClientOrganizationId = new("5a4d0000-0000-4000-8000-000000000009");
+
+    /// <summary>Trial organization without a wallet (it never accepted ETT's terms); consented to nobody.</summary>
+    public static readonly Guid NoWalletOrganizationId = new("5a4d0000-0000-4000-8000-00000000000a");
+
+    /// <summary>Turbines of <see cref="LargeProducerOrganizationId"/>.</summary>
+    public const int LargeProducerTurbines = 60;
+
+    /// <summary>Hours of certificates of <see cref="LargeProducerOrganizationId"/>, ending at the current hour.</summary>
+    public const int LargeProducerHours = 20;
+
+    /// <summary>Uncontracted solar park of <see cref="NoWalletOrganizationId"/> (issuing).</summary>
+    public const string NoWalletSolarGsrn = "571313100000000101";
+
+    /// <summary>GSRN of turbine <paramref name="number"/> (0-based) of <see cref="LargeProducerOrganizationId"/>.</summary>
+    public static string LargeProducerGsrn(int number) => $"57131310000000{800 + number:D4}";
 
     /// <summary>Producer's wind turbine in DK1 (contracted, issuing).</summary>
     public const string ProducerWindGsrn = "571313100000000011";

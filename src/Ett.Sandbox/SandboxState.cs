@@ -18,8 +18,11 @@ public sealed class SandboxState : IDisposable
     private readonly Task _worker;
     private int _outstanding;
     private TaskCompletionSource _idle = NewSignal(completed: true);
-    private TaskCompletionSource _resumed = NewSignal(completed: true);
+    private TaskCompletionSource _wake = NewSignal(completed: true);
+    private TaskCompletionSource _stepped = NewSignal(completed: true);
     private int _pauses;
+    private int _steps;
+    private long _seededAt;
 
     /// <summary>Creates the state and seeds it relative to <paramref name="time"/>'s current time.</summary>
     public SandboxState(TimeProvider time, ILogger<SandboxState> logger)
@@ -27,6 +30,8 @@ public sealed class SandboxState : IDisposable
         _time = time;
         _logger = logger;
         Data = SandboxSeeder.Seed(time.GetUtcNow());
+        _seededAt = time.GetUtcNow().ToUnixTimeSeconds();
+        TieOrder = TieOrderFor(time.GetUtcNow());
         _worker = Task.Run(ProcessQueueAsync);
     }
 
@@ -36,6 +41,16 @@ public sealed class SandboxState : IDisposable
     internal LedgerData Data { get; private set; }
 
     internal long Now => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>
+    /// Orders certificates whose sort key ties, differently on each call: ETT pages them with ORDER BY end_date (or the
+    /// requested key) and LIMIT/OFFSET, no tie-breaker (PW CertificateRepository.cs). Seeded from the seed's instant, so
+    /// a failing run repeats.
+    /// </summary>
+    internal Random TieOrder { get; private set; }
+
+    /// <summary>The order of tied transfer and claim rows: the same while no row changes (see <see cref="LedgerData.RowVersion"/>).</summary>
+    internal Random RowTieOrder() => new(HashCode.Combine(_seededAt, Data.RowVersion));
 
     /// <summary>Every request the simulated ETT and its token endpoint received, oldest first.</summary>
     public IReadOnlyList<EttRequest> Requests => [.. _requests];
@@ -49,6 +64,20 @@ public sealed class SandboxState : IDisposable
         lock (Sync)
         {
             Data = SandboxSeeder.Seed(_time.GetUtcNow());
+            _seededAt = _time.GetUtcNow().ToUnixTimeSeconds();
+            TieOrder = TieOrderFor(_time.GetUtcNow());
+        }
+    }
+
+    /// <summary>
+    /// The registry behind <paramref name="receiverId"/> rejects every slice sent to it from now on: the transfer list keeps
+    /// the failed slice (ETT's transfers_query_model has no state filter) and its quantity returns to the sender.
+    /// </summary>
+    public void RejectSlicesTo(Guid receiverId)
+    {
+        lock (Sync)
+        {
+            Data.RejectingReceivers.Add(receiverId);
         }
     }
 
@@ -98,6 +127,39 @@ public sealed class SandboxState : IDisposable
         }
     }
 
+    /// <summary>Every wallet as the ledger holds it.</summary>
+    public IReadOnlyList<SandboxWalletLedger> Ledgers()
+    {
+        lock (Sync)
+        {
+            return [.. Data.Wallets.Values.Select(w => Ledger(w.OrganizationId)!)];
+        }
+    }
+
+    /// <summary>The organization's wallet as the ledger holds it, or null when it has none.</summary>
+    public SandboxWalletLedger? Ledger(Guid organizationId)
+    {
+        lock (Sync)
+        {
+            if (Data.WalletOf(organizationId) is not { } wallet)
+            {
+                return null;
+            }
+
+            return new SandboxWalletLedger(
+                organizationId,
+                wallet.Id,
+                [.. wallet.Holdings.Values.Select(h => new SandboxHolding(h.Certificate.Registry, h.Certificate.StreamId, h.Certificate.Type,
+                    h.Certificate.Start, h.Certificate.End, [.. h.Slices.Select(s => new SandboxSlice(s.Id, s.Quantity, s.State.ToString().ToLowerInvariant()))]))],
+                [.. Data.Transfers.Where(t => t.Sender == wallet)
+                    .Select(t => new SandboxTransferredSlice(t.RequestId, t.SliceId, t.Certificate.StreamId, t.ReceiverId, t.Quantity, t.State))],
+                [.. Data.Claims.Where(c => c.Owner == wallet)
+                    .Select(c => new SandboxClaimedSlices(c.RequestId, c.Id, c.Production.StreamId, c.Consumption.StreamId, c.Quantity))],
+                [.. Data.RequestStatuses.Values.Where(r => r.OrganizationId == organizationId)
+                    .Select(r => new SandboxRequest(r.Id, r.Kind.ToString().ToLowerInvariant(), r.Quantity, r.Status))]);
+        }
+    }
+
     /// <summary>Completes when every queued transfer and claim has been processed (not before a paused queue resumes).</summary>
     public Task WhenIdleAsync()
     {
@@ -112,13 +174,22 @@ public sealed class SandboxState : IDisposable
     {
         lock (Sync)
         {
-            if (_pauses++ == 0)
-            {
-                _resumed = NewSignal(completed: false);
-            }
+            _pauses++;
         }
 
         return new Resume(this);
+    }
+
+    /// <summary>While paused, lets exactly one queued step run; completes when it has run.</summary>
+    internal Task StepAsync()
+    {
+        lock (Sync)
+        {
+            _steps++;
+            _stepped = NewSignal(completed: false);
+            _wake.TrySetResult();
+            return _stepped.Task;
+        }
     }
 
     internal void Record(EttRequest request) => _requests.Enqueue(request);
@@ -145,13 +216,7 @@ public sealed class SandboxState : IDisposable
     {
         await foreach (var (data, work) in _queue.Reader.ReadAllAsync())
         {
-            Task resumed;
-            lock (Sync)
-            {
-                resumed = _resumed.Task;
-            }
-
-            await resumed;
+            var stepping = await WhenAllowedAsync();
             lock (Sync)
             {
                 try
@@ -172,10 +237,48 @@ public sealed class SandboxState : IDisposable
                     {
                         _idle.TrySetResult();
                     }
+
+                    if (stepping)
+                    {
+                        _stepped.TrySetResult();
+                    }
                 }
             }
         }
     }
+
+    /// <summary>Waits while processing is paused; true when a <see cref="StepAsync"/> let this item through.</summary>
+    private async Task<bool> WhenAllowedAsync()
+    {
+        while (true)
+        {
+            Task wake;
+            lock (Sync)
+            {
+                if (_pauses == 0)
+                {
+                    return false;
+                }
+
+                if (_steps > 0)
+                {
+                    _steps--;
+                    return true;
+                }
+
+                if (_wake.Task.IsCompleted)
+                {
+                    _wake = NewSignal(completed: false);
+                }
+
+                wake = _wake.Task;
+            }
+
+            await wake;
+        }
+    }
+
+    private static Random TieOrderFor(DateTimeOffset instant) => new(unchecked((int)instant.ToUnixTimeSeconds()));
 
     private static TaskCompletionSource NewSignal(bool completed)
     {
@@ -203,7 +306,7 @@ public sealed class SandboxState : IDisposable
             {
                 if (--state._pauses == 0)
                 {
-                    state._resumed.TrySetResult();
+                    state._wake.TrySetResult();
                 }
             }
         }

@@ -44,16 +44,17 @@ internal static class CertificatesApi
             _ => h => h.Certificate.End,
         };
         return WalletApi.Paged(http, state, query, paging,
-            wallet => sort == SortOrder.Desc ? Available(wallet, start, end, type).OrderByDescending(key) : Available(wallet, start, end, type).OrderBy(key),
+            wallet => WalletApi.SortedByKeyOnly(state.TieOrder, Available(wallet, start, end, type), key, descending: sort == SortOrder.Desc),
             WalletWire.Certificate, h => h.UpdatedAt);
     }
 
+    // PW CertificateRepository.QueryCertificate reads certificates_query_model (v2-0008.sql), which keeps fully used
+    // certificates: 200 with quantity 0 once all is claimed, transferred or reserved; 404 only if never held.
     private static IResult Get(HttpContext http, SandboxState state, string registry, string streamId) =>
         WalletApi.WithWallet(http, state, wallet =>
             Guid.TryParse(streamId, out var id)
             && wallet.Holdings.TryGetValue(id, out var holding)
             && holding.Certificate.Registry == registry
-            && holding.Available > 0
                 ? EttResults.Ok(WalletWire.Certificate(holding))
                 : EttResults.NotFound(http));
 

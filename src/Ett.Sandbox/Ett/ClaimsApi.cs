@@ -28,7 +28,8 @@ internal static class ClaimsApi
         var query = new QueryReader(http);
         var (start, end) = (query.Long("start"), query.Long("end"));
         var timeMatch = paging == Paging.Offset ? query.Enum<TimeMatch>("timeMatch") ?? TimeMatch.Hourly : TimeMatch.Hourly;
-        return WalletApi.Paged(http, state, query, paging, wallet => Matching(state, wallet, start, end, timeMatch), WalletWire.Claim, c => c.UpdatedAt);
+        return WalletApi.Paged(http, state, query, paging,
+            wallet => WalletApi.SortedByKeyOnly(state.RowTieOrder(), Matching(state, wallet, start, end, timeMatch), c => c.UpdatedAt), WalletWire.Claim, c => c.UpdatedAt);
     }
 
     // The proxy adds TrialFilter from the token's org_status, so only claims of the caller's kind are counted.
@@ -42,8 +43,8 @@ internal static class ClaimsApi
 
     private static IEnumerable<ClaimRecord> Matching(SandboxState state, Wallet wallet, long? start, long? end, TimeMatch timeMatch) =>
         state.Data.Claims.Where(c => c.Owner == wallet
-            && (start is null || c.Production.Start >= start)
-            && (end is null || c.Production.End <= end)
+            && (start is null || (c.Production.Start >= start && c.Consumption.Start >= start))
+            && (end is null || (c.Production.End <= end && c.Consumption.End <= end))
             && (timeMatch == TimeMatch.All || Math.Abs(c.Production.Start - c.Consumption.Start) < 3600));
 
     private static IResult Create(HttpContext http, SandboxState state)
@@ -63,34 +64,71 @@ internal static class ClaimsApi
 
         return WalletApi.WithWallet(http, state, wallet =>
         {
-            var production = Find(wallet, body.ProductionCertificateId!);
-            var consumption = Find(wallet, body.ConsumptionCertificateId!);
-            if (production is null || consumption is null)
+            var (productionId, consumptionId) = (body.ProductionCertificateId!, body.ConsumptionCertificateId!);
+            var productionCertificate = state.Data.FindCertificate(productionId.Registry, productionId.StreamId!.Value);
+            if (productionCertificate is null)
             {
-                return EttResults.WalletError(StatusCodes.Status400BadRequest, "Certificate not found.");
+                return EttResults.WalletError(StatusCodes.Status400BadRequest,
+                    $"Unknown production certificate. Registry {productionId.Registry} and id {productionId.StreamId}.");
             }
 
-            if (production.Certificate.ClearAttributes.GetValueOrDefault("isTrial") != consumption.Certificate.ClearAttributes.GetValueOrDefault("isTrial"))
+            var consumptionCertificate = state.Data.FindCertificate(consumptionId.Registry, consumptionId.StreamId!.Value);
+            if (consumptionCertificate is null)
             {
-                return EttResults.WalletError(StatusCodes.Status400BadRequest, "Trial and non-trial certificates cannot be claimed together.");
+                return EttResults.WalletError(StatusCodes.Status400BadRequest,
+                    $"Unknown consumption certificate. Registry {consumptionId.Registry} and id {consumptionId.StreamId}.");
+            }
+
+            // PW ClaimsController.IsOnlyOneTrial: checked in the POST, unlike period and grid area.
+            if (IsTrial(productionCertificate) != IsTrial(consumptionCertificate))
+            {
+                return EttResults.WalletError(StatusCodes.Status400BadRequest, "Cannot claim when only one certificate is marked as trial. Both must be trial or neither.");
             }
 
             var quantity = (long)body.Quantity!.Value;
-            if (production.Available < quantity || consumption.Available < quantity)
+            var production = wallet.Holdings.GetValueOrDefault(productionCertificate.StreamId);
+            var consumption = wallet.Holdings.GetValueOrDefault(consumptionCertificate.StreamId);
+            if ((production?.RegisteringAndAvailable ?? 0) < quantity)
             {
-                return EttResults.WalletError(StatusCodes.Status400BadRequest, "Quantity is larger than the available quantity on the certificates.");
+                return EttResults.WalletError(StatusCodes.Status400BadRequest,
+                    $"Claim is not allowed. Production certificate does not have enough quantity to claim requested amount. Production certificate amount: {production?.RegisteringAndAvailable ?? 0}. Requested claim quantity: {quantity}");
             }
 
-            var reserved = production.Reserve(quantity).Concat(consumption.Reserve(quantity)).ToList();
-            var request = new RequestRecord(Guid.NewGuid(), wallet.OrganizationId);
+            if ((consumption?.RegisteringAndAvailable ?? 0) < quantity)
+            {
+                return EttResults.WalletError(StatusCodes.Status400BadRequest,
+                    $"Claim is not allowed. Consumption certificate does not have enough quantity to claim requested amount. Consumption certificate amount: {consumption?.RegisteringAndAvailable ?? 0}. Requested claim quantity: {quantity}");
+            }
+
+            // PW ClaimsController reserves in the POST; quantity still registering throws there
+            // (QuantityNotYetAvailableToReserveException, unhandled in the controller: a 500).
+            if (production!.Available < quantity || consumption!.Available < quantity)
+            {
+                return EttResults.Empty(StatusCodes.Status500InternalServerError);
+            }
+
+            var reservedConsumption = consumption.Reserve(quantity)!;
+            if (production.Reserve(quantity) is not { } reservedProduction)
+            {
+                // One certificate named as both: its second reservation throws in ETT too.
+                reservedConsumption.ForEach(s => s.State = SliceState.Available);
+                return EttResults.Empty(StatusCodes.Status500InternalServerError);
+            }
+
+            var request = new RequestRecord(Guid.NewGuid(), wallet.OrganizationId, RequestKind.Claim, quantity);
             state.Data.RequestStatuses.Add(request.Id, request);
-            state.Enqueue(_ => Settle(state, request, production, consumption, reserved, quantity));
+            state.Enqueue(data => Settle(state, data, request, production, reservedProduction, consumption, reservedConsumption));
             return EttResults.Accepted(http, "claimRequestId", request.Id);
         });
     }
 
-    /// <summary>The registry's electricity verifier rejects a claim whose certificates differ in period or grid area.</summary>
-    private static void Settle(SandboxState state, RequestRecord request, Holding production, Holding consumption, List<Slice> reserved, long quantity)
+    /// <summary>
+    /// The registry's verdict, after the 202: certificates of different periods or grid areas (or not one production and
+    /// one consumption) are accepted by the POST and fail here; their reservation is released.
+    /// </summary>
+    private static void Settle(
+        SandboxState state, LedgerData data, RequestRecord request, Holding production, List<Slice> reservedProduction, Holding consumption,
+        List<Slice> reservedConsumption)
     {
         var valid = production.Certificate.Type == SandboxCertificateType.Production
             && consumption.Certificate.Type == SandboxCertificateType.Consumption
@@ -98,18 +136,22 @@ internal static class ClaimsApi
             && production.Certificate.End == consumption.Certificate.End
             && production.Certificate.GridArea == consumption.Certificate.GridArea;
         var now = state.Now;
-        reserved.ForEach(s => s.State = valid ? SliceState.Claimed : SliceState.Available);
-        production.UpdatedAt = consumption.UpdatedAt = now;
         if (valid)
         {
-            state.Data.Claims.Add(new ClaimRecord(Guid.NewGuid(), production.Wallet, quantity, production.Certificate, consumption.Certificate, now));
+            data.ClaimSlices(production, reservedProduction, consumption, reservedConsumption, request.Quantity, request.Id, now);
+        }
+        else
+        {
+            reservedProduction.Concat(reservedConsumption).ToList().ForEach(s => s.State = SliceState.Available);
+            production.UpdatedAt = consumption.UpdatedAt = now;
         }
 
         request.Status = valid ? RequestStatus.Completed : RequestStatus.Failed;
     }
 
-    private static Holding? Find(Wallet wallet, StreamIdBody id) =>
-        wallet.Holdings.TryGetValue(id.StreamId!.Value, out var holding) && holding.Certificate.Registry == id.Registry ? holding : null;
+    private static bool IsTrial(Certificate certificate) =>
+        certificate.ClearAttributes.Any(a => string.Equals(a.Key, "IsTrial", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(a.Value, "true", StringComparison.OrdinalIgnoreCase));
 
     private sealed class ClaimBody
     {

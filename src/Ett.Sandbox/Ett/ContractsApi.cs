@@ -75,6 +75,12 @@ internal static class ContractsApi
                 });
             }
 
+            // EO ContractServiceImpl.Create takes wallets.Result.First() and throws without a wallet: an empty 500.
+            if (state.Data.WalletOf(organizationId) is null)
+            {
+                return EttResults.Empty(StatusCodes.Status500InternalServerError);
+            }
+
             state.Data.Contracts.AddRange(created);
             return EttResults.Status(StatusCodes.Status201Created, new { result = created.Select(Wire).ToList() });
         }

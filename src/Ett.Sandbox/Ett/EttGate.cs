@@ -72,6 +72,11 @@ internal sealed class EttGate(OrganizationCheck check) : IEndpointFilter
         }
 
         http.Items[Caller] = caller;
+        if (check != OrganizationCheck.None && caller.LacksOrganizationIds)
+        {
+            return EttResults.Empty(StatusCodes.Status500InternalServerError);
+        }
+
         if (check != OrganizationCheck.None && CheckOrganization(http, caller) is { } rejection)
         {
             return rejection;

@@ -30,7 +30,8 @@ internal static class MeasurementsApi
                     biddingZone = p.BiddingZone,
                 })
                 .ToList();
-            return EttResults.Ok(new { result, status = "Created" });
+            // Measurements MeteringPointsController.cs: relation?.Status ?? (count != 0 ? Created : Pending); the sandbox keeps no relations.
+            return EttResults.Ok(new { result, status = result.Count != 0 ? "Created" : "Pending" });
         }
     }
 }

@@ -23,7 +23,8 @@ internal static class TransfersApi
     {
         var query = new QueryReader(http);
         var (start, end) = (query.Long("start"), query.Long("end"));
-        return WalletApi.Paged(http, state, query, paging, wallet => Matching(state, wallet, start, end), WalletWire.Transfer, t => t.UpdatedAt);
+        return WalletApi.Paged(http, state, query, paging,
+            wallet => WalletApi.SortedByKeyOnly(state.RowTieOrder(), Matching(state, wallet, start, end), t => t.UpdatedAt), WalletWire.Transfer, t => t.UpdatedAt);
     }
 
     private static IEnumerable<TransferRecord> Matching(SandboxState state, Wallet wallet, long? start, long? end) =>
@@ -50,38 +51,97 @@ internal static class TransfersApi
 
         return WalletApi.WithWallet(http, state, wallet =>
         {
-            if (!wallet.Holdings.TryGetValue(body.CertificateId!.StreamId!.Value, out var holding) || holding.Certificate.Registry != body.CertificateId.Registry)
+            var id = body.CertificateId!;
+            if (state.Data.FindCertificate(id.Registry, id.StreamId!.Value) is null)
             {
-                return EttResults.WalletError(StatusCodes.Status400BadRequest, "Certificate not found.");
+                return EttResults.WalletError(StatusCodes.Status400BadRequest, $"Unknown certificate. Registry {id.Registry} and id {id.StreamId}.");
             }
 
+            // PW TransfersController: the synchronous check counts registering and available quantity.
+            var holding = wallet.Holdings.GetValueOrDefault(id.StreamId!.Value);
             var quantity = (long)body.Quantity!.Value;
-            if (holding.Available < quantity)
+            var willBeAvailable = holding?.RegisteringAndAvailable ?? 0;
+            if (holding is null || willBeAvailable < quantity)
             {
-                return EttResults.WalletError(StatusCodes.Status400BadRequest, "Quantity is larger than the available quantity on the certificate.");
+                return EttResults.WalletError(StatusCodes.Status400BadRequest,
+                    $"Transfer is not allowed. Certificate does not have enough quantity to transfer requested amount. Certificate amount: {willBeAvailable}. Requested claim quantity: {quantity}.");
             }
 
             if (!state.Data.ExternalEndpoints.TryGetValue(body.ReceiverId!.Value, out var receiver) || receiver.Owner != wallet)
             {
-                return EttResults.WalletError(StatusCodes.Status400BadRequest, "Receiver not found.");
+                return EttResults.WalletError(StatusCodes.Status400BadRequest, $"Unknown receiver. Receiver with id {body.ReceiverId} does not exist.");
             }
 
-            var request = new RequestRecord(Guid.NewGuid(), wallet.OrganizationId);
+            var request = new RequestRecord(Guid.NewGuid(), wallet.OrganizationId, RequestKind.Transfer, quantity);
             state.Data.RequestStatuses.Add(request.Id, request);
             var hashedAttributes = body.HashedAttributes!.ToList();
-            state.Enqueue(data =>
-            {
-                if (holding.Available < quantity)
-                {
-                    request.Status = RequestStatus.Failed;
-                    return;
-                }
-
-                data.CompleteTransfer(holding, holding.Reserve(quantity), receiver, hashedAttributes, state.Now);
-                request.Status = RequestStatus.Completed;
-            });
+            state.Enqueue(data => Reserve(state, data, request, holding, receiver, hashedAttributes));
             return EttResults.Accepted(http, "transferRequestId", request.Id);
         });
+    }
+
+    /// <summary>
+    /// PW TransferCertificateCommandHandler: reserves whole slices, then sends one slice message per slice. The request
+    /// reads <c>completed</c> once its first slice has moved; the other slices move in later steps.
+    /// </summary>
+    private static void Reserve(
+        SandboxState state, LedgerData data, RequestRecord request, Holding holding, ExternalEndpoint receiver, List<string> hashedAttributes)
+    {
+        var reserved = holding.Reserve(request.Quantity);
+        if (reserved is null)
+        {
+            if (holding.RegisteringAndAvailable >= request.Quantity)
+            {
+                // QuantityNotYetAvailableToReserveException: the wallet retries once the registering slices are in.
+                state.Enqueue(again => Reserve(state, again, request, holding, receiver, hashedAttributes));
+            }
+            else
+            {
+                request.Status = RequestStatus.Failed;
+            }
+
+            return;
+        }
+
+        var remainder = request.Quantity;
+        var first = true;
+        foreach (var slice in reserved)
+        {
+            var quantity = Math.Min(slice.Quantity, remainder);
+            remainder -= quantity;
+            if (first)
+            {
+                Move(state, data, request, holding, slice, quantity, receiver, hashedAttributes, first: true);
+                first = false;
+            }
+            else
+            {
+                state.Enqueue(later => Move(state, later, request, holding, slice, quantity, receiver, hashedAttributes, first: false));
+            }
+        }
+    }
+
+    private static void Move(
+        SandboxState state, LedgerData data, RequestRecord request, Holding holding, Slice slice, long quantity, ExternalEndpoint receiver,
+        List<string> hashedAttributes, bool first)
+    {
+        var (record, received, receivedSlice) = data.TransferSlice(holding, slice, quantity, request.Id, receiver, hashedAttributes, state.Now);
+        if (first)
+        {
+            request.Status = record.State == TransferState.Failed ? RequestStatus.Failed : RequestStatus.Completed;
+        }
+
+        if (received is not null && receivedSlice is not null)
+        {
+            // The receiving wallet registers the slice before it counts as available.
+            state.Enqueue(registered =>
+            {
+                receivedSlice.State = SliceState.Available;
+                received.UpdatedAt = record.UpdatedAt = state.Now;
+                record.State = TransferState.Completed;
+                registered.RowVersion++;
+            });
+        }
     }
 
     private static IResult GetRequestStatus(HttpContext http, SandboxState state, string requestId)

@@ -65,6 +65,14 @@ internal static class WalletApi
         });
     }
 
+    /// <summary>Orders by the sort key only, as ETT's wallet does: items whose keys tie come in the order <paramref name="ties"/> draws.</summary>
+    public static IEnumerable<T> SortedByKeyOnly<T>(Random ties, IEnumerable<T> items, Func<T, long> key, bool descending = false)
+    {
+        var shuffled = items.Select(item => (Item: item, Tie: ties.Next())).ToList();
+        var sorted = descending ? shuffled.OrderByDescending(i => key(i.Item)) : shuffled.OrderBy(i => key(i.Item));
+        return sorted.ThenBy(i => i.Tie).Select(i => i.Item);
+    }
+
     private static IResult GetWallets(HttpContext http, SandboxState state)
     {
         lock (state.Sync)

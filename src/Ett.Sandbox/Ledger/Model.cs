@@ -46,13 +46,17 @@ internal sealed class Certificate
 internal enum SliceState
 {
     Available,
+
+    /// <summary>Received but not yet confirmed by the registry: counted by the POST's quantity check, not listed.</summary>
+    Registering,
     Reserved,
     Claimed,
     Transferred,
 }
 
-internal sealed class Slice(long quantity, SliceState state)
+internal sealed class Slice(Guid id, long quantity, SliceState state)
 {
+    public Guid Id { get; } = id;
     public long Quantity { get; set; } = quantity;
     public SliceState State { get; set; } = state;
 }
@@ -66,40 +70,48 @@ internal sealed class Holding(Wallet wallet, Certificate certificate, IReadOnlyD
     public List<Slice> Slices { get; } = [];
     public long UpdatedAt { get; set; }
 
+    /// <summary>What ETT lists as the certificate's quantity (certificates_query_model sums state Available only).</summary>
     public long Available => Slices.Where(s => s.State == SliceState.Available).Sum(s => s.Quantity);
+
+    /// <summary>What the POST's synchronous check counts (PW CertificateRepository.GetRegisteringAndAvailableQuantity).</summary>
+    public long RegisteringAndAvailable => Slices.Where(s => s.State is SliceState.Available or SliceState.Registering).Sum(s => s.Quantity);
 
     public IReadOnlyDictionary<string, string> Attributes =>
         Certificate.ClearAttributes.Concat(KnownHashedAttributes).ToDictionary(kv => kv.Key, kv => kv.Value);
 
-    /// <summary>Reserves exactly <paramref name="quantity"/>: whole slices first, the last one split so its remainder stays available.</summary>
-    public List<Slice> Reserve(long quantity)
+    /// <summary>
+    /// Reserves whole available slices, smallest first, until they cover <paramref name="quantity"/>; the last one may
+    /// hold more, and is split when the transfer or claim moves it (PW CertificateRepository.ReserveQuantity). Null when
+    /// the available slices do not cover the quantity.
+    /// </summary>
+    public List<Slice>? Reserve(long quantity)
     {
-        var reserved = new List<Slice>();
-        var missing = quantity;
-        foreach (var slice in Slices.Where(s => s.State == SliceState.Available).ToList())
+        var available = Slices.Where(s => s.State == SliceState.Available).OrderBy(s => s.Quantity).ToList();
+        if (available.Sum(s => s.Quantity) < quantity)
         {
-            if (missing == 0)
-            {
-                break;
-            }
+            return null;
+        }
 
-            if (slice.Quantity <= missing)
-            {
-                slice.State = SliceState.Reserved;
-                reserved.Add(slice);
-                missing -= slice.Quantity;
-            }
-            else
-            {
-                slice.Quantity -= missing;
-                var part = new Slice(missing, SliceState.Reserved);
-                Slices.Add(part);
-                reserved.Add(part);
-                missing = 0;
-            }
+        var reserved = new List<Slice>();
+        var taken = 0L;
+        foreach (var slice in available.TakeWhile(_ => taken < quantity))
+        {
+            slice.State = SliceState.Reserved;
+            reserved.Add(slice);
+            taken += slice.Quantity;
         }
 
         return reserved;
+    }
+
+    /// <summary>Splits <paramref name="slice"/> so it holds <paramref name="quantity"/>; the remainder becomes a new slice in <paramref name="remainderState"/>.</summary>
+    public void Split(Slice slice, long quantity, SliceState remainderState)
+    {
+        if (slice.Quantity > quantity)
+        {
+            Slices.Add(new Slice(Guid.NewGuid(), slice.Quantity - quantity, remainderState));
+            slice.Quantity = quantity;
+        }
     }
 }
 
@@ -114,9 +126,28 @@ internal sealed class Wallet(Guid id, Guid organizationId, string publicKey)
 /// <summary>A receiver registered by a sender; <see cref="Target"/> is set when the reference points at a sandbox wallet.</summary>
 internal sealed record ExternalEndpoint(Guid Id, Wallet Owner, string TextReference, string Endpoint, string PublicKey, Wallet? Target);
 
-internal sealed record ClaimRecord(Guid Id, Wallet Owner, long Quantity, Certificate Production, Certificate Consumption, long UpdatedAt);
+/// <summary>One claimed pair of slices (PW claims_query_model lists a row per claim, state Claimed only, quantity of the consumption slice).</summary>
+internal sealed record ClaimRecord(Guid Id, Guid RequestId, Wallet Owner, long Quantity, Certificate Production, Certificate Consumption, long UpdatedAt);
 
-internal sealed record TransferRecord(Wallet Sender, Certificate Certificate, Guid ReceiverId, long Quantity, long UpdatedAt);
+internal static class TransferState
+{
+    public const string Transferring = "transferring";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+}
+
+/// <summary>One transferred slice (PW transferred_slices): the list shows it in every state, failed ones included.</summary>
+internal sealed class TransferRecord(Guid sliceId, Guid requestId, Wallet sender, Certificate certificate, Guid receiverId, long quantity, long updatedAt)
+{
+    public Guid SliceId { get; } = sliceId;
+    public Guid RequestId { get; } = requestId;
+    public Wallet Sender { get; } = sender;
+    public Certificate Certificate { get; } = certificate;
+    public Guid ReceiverId { get; } = receiverId;
+    public long Quantity { get; } = quantity;
+    public long UpdatedAt { get; set; } = updatedAt;
+    public string State { get; set; } = TransferState.Transferring;
+}
 
 internal static class RequestStatus
 {
@@ -125,9 +156,17 @@ internal static class RequestStatus
     public const string Failed = "failed";
 }
 
-internal sealed class RequestRecord(Guid id, Guid organizationId)
+internal enum RequestKind
+{
+    Transfer,
+    Claim,
+}
+
+internal sealed class RequestRecord(Guid id, Guid organizationId, RequestKind kind, long quantity)
 {
     public Guid Id { get; } = id;
     public Guid OrganizationId { get; } = organizationId;
+    public RequestKind Kind { get; } = kind;
+    public long Quantity { get; } = quantity;
     public string Status { get; set; } = RequestStatus.Pending;
 }

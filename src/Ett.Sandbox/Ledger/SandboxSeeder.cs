@@ -84,11 +84,52 @@ internal static class SandboxSeeder
             Issue(data, random, data.WalletOf(NormalProducerOrganizationId)!, normalWind, start, WindWh(random), isTrial: false, nowSeconds);
 
             // The consumer bought part of the producer's DK1 wind (so it can claim at once); the trader part of the DK2 solar.
+            // The trader bought 25 % and then 15 %, so it holds each certificate as two slices (received in pieces).
             SeedTransfer(data, windCertificate, toConsumer, 0.4, nowSeconds);
-            SeedTransfer(data, solarCertificate, toTrader, 0.5, nowSeconds);
+            SeedTransfer(data, solarCertificate, toTrader, 0.25, nowSeconds);
+            SeedTransfer(data, solarCertificate, toTrader, 0.2, nowSeconds);
         }
 
+        SeedLargeProducer(data, lastHour, nowSeconds);
+        SeedOrganizationWithoutWallet(data);
         return data;
+    }
+
+    /// <summary>
+    /// More than 1,000 available certificates of one type whose ends coincide (60 turbines, the same 20 hours): ETT's pages
+    /// order by end only, so a page boundary falls inside a tie. Its own Random keeps the rest of the seed as it was.
+    /// </summary>
+    private static void SeedLargeProducer(LedgerData data, DateTimeOffset lastHour, long nowSeconds)
+    {
+        var random = new Random(2027);
+        AddOrganization(data, random, new Organization(LargeProducerOrganizationId, "Sandbox Vindpark A/S", "39315048", IsTrial: true));
+        AddOrganization(data, random, new Organization(ThirdClientOrganizationId, "Sandbox Klient Tre ApS", "39315049", IsTrial: true));
+        data.Clients.Add(ThirdEttClientId, new EttClient(ThirdEttClientId, ThirdEttClientSecret, ThirdClientOrganizationId, IsTrial: true));
+        data.Consents[ThirdEttClientId] = [LargeProducerOrganizationId];
+        var wind = new Technology("T020001", "F01050100");
+        var ringkobing = new Address("Vestkystvej 8", null, null, "Ringkøbing", "6950", "DK", "760", "Ringkøbing-Skjern");
+        var wallet = data.WalletOf(LargeProducerOrganizationId)!;
+        var turbines = Enumerable.Range(0, LargeProducerTurbines)
+            .Select(n => Point(LargeProducerOrganizationId, LargeProducerGsrn(n), "542", "Production", ringkobing, wind, "39315048", true, "3600", "DK1"))
+            .ToList();
+        data.MeteringPoints.AddRange(turbines);
+        for (var hour = lastHour.AddHours(-LargeProducerHours); hour < lastHour; hour = hour.AddHours(1))
+        {
+            foreach (var turbine in turbines)
+            {
+                Issue(data, random, wallet, turbine, hour.ToUnixTimeSeconds(), WindWh(random), isTrial: true, nowSeconds);
+            }
+        }
+    }
+
+    /// <summary>ETT creates a wallet when terms are accepted (EO AcceptTermsCommand.cs), so an organization may have none.</summary>
+    private static void SeedOrganizationWithoutWallet(LedgerData data)
+    {
+        var organization = new Organization(NoWalletOrganizationId, "Sandbox Uden Wallet ApS", "39315050", IsTrial: true);
+        data.Organizations.Add(organization.Id, organization);
+        var address = new Address("Markvej 2", null, null, "Vejle", "7100", "DK", "630", "Vejle");
+        data.MeteringPoints.Add(Point(NoWalletOrganizationId, NoWalletSolarGsrn, "542", "Production", address, new Technology("T010000", "F01010100"),
+            "39315050", true, "500", "DK1"));
     }
 
     private static void AddOrganization(LedgerData data, Random random, Organization organization)
@@ -162,7 +203,8 @@ internal static class SandboxSeeder
             HashedAttributes = hashed,
         };
         var holding = data.HoldingOf(wallet, certificate, hashed);
-        holding.Slices.Add(new Slice(quantity, SliceState.Available));
+        // The issued slice takes the certificate's id, so the seed stays a function of the instant only.
+        holding.Slices.Add(new Slice(certificate.StreamId, quantity, SliceState.Available));
         holding.UpdatedAt = now;
         return certificate;
     }
@@ -175,8 +217,11 @@ internal static class SandboxSeeder
         }
 
         var holding = receiver.Owner.Holdings[certificate.StreamId];
-        var reserved = holding.Reserve((long)(holding.Available * share));
-        data.CompleteTransfer(holding, reserved, receiver, [], now);
+        var quantity = (long)(holding.Available * share);
+        var slice = holding.Reserve(quantity)!.Single();
+        var (record, _, received) = data.TransferSlice(holding, slice, quantity, Guid.Empty, receiver, [], now);
+        received!.State = SliceState.Available;
+        record.State = TransferState.Completed;
     }
 
     // 50–500 kWh per hour, in Wh.

@@ -9,10 +9,16 @@ using Microsoft.IdentityModel.Tokens;
 namespace Ett.Sandbox.Tokens;
 
 /// <summary>Who called the simulated ETT, as read from a validated sandbox ETT token.</summary>
-internal sealed record EttCaller(string ClientId, Guid OrganizationId, IReadOnlySet<Guid> OrganizationIds, bool IsTrial)
+internal sealed record EttCaller(string ClientId, Guid OrganizationId, IReadOnlySet<Guid>? OrganizationIds, bool IsTrial)
 {
+    /// <summary>
+    /// B2C leaves <c>org_ids</c> out of a zero-consent token; ETT's IdentityDescriptor.GetClaimAsGuidList then throws in
+    /// AccessDescriptor, so every organization-scoped call is a 500, even for the client's own organization.
+    /// </summary>
+    public bool LacksOrganizationIds => OrganizationIds is null;
+
     /// <summary>ETT's AccessDescriptor: the client's own organization, or one frozen into org_ids at issue.</summary>
-    public bool MayAccess(Guid organizationId) => organizationId == OrganizationId || OrganizationIds.Contains(organizationId);
+    public bool MayAccess(Guid organizationId) => organizationId == OrganizationId || OrganizationIds?.Contains(organizationId) == true;
 }
 
 /// <summary>Issues and validates the tokens of the sandbox's stand-in for ETT's B2C client-credentials policy.</summary>
@@ -54,6 +60,21 @@ internal sealed class EttTokenService(SandboxState state, TimeProvider time, IOp
 
         var now = time.GetUtcNow();
         var lifetime = options.Value.EttTokenLifetime;
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = client.ClientId,
+            ["sub_type"] = "External",
+            ["org_id"] = client.OrganizationId.ToString(),
+            ["org_name"] = organization.Name,
+            ["org_status"] = client.IsTrial ? "trial" : "normal",
+            ["scope"] = "dashboard production meters certificates wallet",
+        };
+        if (consents.Count > 0)
+        {
+            // ETT freezes the consenting organizations into the token at issue (space-separated); B2C omits an empty claim.
+            claims["org_ids"] = string.Join(' ', consents);
+        }
+
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
@@ -61,17 +82,7 @@ internal sealed class EttTokenService(SandboxState state, TimeProvider time, IOp
             NotBefore = now.UtcDateTime,
             Expires = (now + lifetime).UtcDateTime,
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = client.ClientId,
-                ["sub_type"] = "External",
-                ["org_id"] = client.OrganizationId.ToString(),
-                // ETT freezes the consenting organizations into the token at issue (space-separated).
-                ["org_ids"] = string.Join(' ', consents),
-                ["org_name"] = organization.Name,
-                ["org_status"] = client.IsTrial ? "trial" : "normal",
-                ["scope"] = "dashboard production meters certificates wallet",
-            },
+            Claims = claims,
         });
 
         return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds }, EttResults.Json);
@@ -104,11 +115,12 @@ internal sealed class EttTokenService(SandboxState state, TimeProvider time, IOp
             return null;
         }
 
-        var organizationIds = token.TryGetPayloadValue<string>("org_ids", out var ids) ? ids : "";
         return new EttCaller(
             token.Subject,
             Guid.Parse(token.GetPayloadValue<string>("org_id")),
-            organizationIds.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse).ToHashSet(),
+            token.TryGetPayloadValue<string>("org_ids", out var ids)
+                ? ids.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse).ToHashSet()
+                : null,
             token.GetPayloadValue<string>("org_status") == "trial");
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using Ett.Sandbox;
+using Ett.Sandbox.Faults;
 using Ett.Sandbox.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -29,18 +30,18 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>A sandbox on a <see cref="FakeTimeProvider"/> that starts at <see cref="TestClock.Start"/>.</summary>
     public SandboxServer()
-        : this(TestClock.Create(), configure: null)
+        : this(TestClock.Create(), configure: null, configuration: null)
     {
     }
 
     // xunit allows a class fixture one public constructor; other clocks and options go through StartAsync.
-    private SandboxServer(TimeProvider time, Action<SandboxOptions>? configure)
+    private SandboxServer(TimeProvider time, Action<SandboxOptions>? configure, IReadOnlyDictionary<string, string?>? configuration)
     {
         Time = time;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         // The test output holds the gateway's appsettings.json and the environment may set ASPNETCORE_URLS: read neither.
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection();
+        builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(time);
@@ -70,15 +71,22 @@ public sealed class SandboxServer : IAsyncLifetime, IAsyncDisposable
     /// <summary>The sandbox's seeded, in-memory ETT.</summary>
     public SandboxState State => _app.Services.GetRequiredService<SandboxState>();
 
+    /// <summary>The faults in force (from configuration, <see cref="SandboxFaults.Add"/> or the control endpoint).</summary>
+    public SandboxFaults Faults => _app.Services.GetRequiredService<SandboxFaults>();
+
     /// <summary>The sandbox's options as configured.</summary>
     public SandboxOptions Options => _app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value;
 
     internal DevelopmentIdentityProvider IdentityProvider => _app.Services.GetRequiredService<DevelopmentIdentityProvider>();
 
-    /// <summary>Starts a sandbox on the given clock (share it with a gateway under test to move both in step); dispose it to stop.</summary>
-    public static async Task<SandboxServer> StartAsync(TimeProvider? time = null, Action<SandboxOptions>? configure = null)
+    /// <summary>
+    /// Starts a sandbox on the given clock (share it with a gateway under test to move both in step); dispose it to stop.
+    /// <paramref name="configuration"/> is the host's configuration, e.g. <c>Sandbox:Faults:0:Kind</c>.
+    /// </summary>
+    public static async Task<SandboxServer> StartAsync(
+        TimeProvider? time = null, Action<SandboxOptions>? configure = null, IReadOnlyDictionary<string, string?>? configuration = null)
     {
-        var server = new SandboxServer(time ?? TestClock.Create(), configure);
+        var server = new SandboxServer(time ?? TestClock.Create(), configure, configuration);
         await server.InitializeAsync();
         return server;
     }

@@ -21,9 +21,9 @@ internal static class EttCalls
         (await ett.GetJsonAsync($"wallet-api/certificates?{Org(organizationId)}&type={type}"))["result"]!.AsArray();
 
     /// <summary>The receiver creates a wallet endpoint; the sender registers it and gets a receiverId.</summary>
-    public static async Task<Guid> CreateReceiverAsync(this HttpClient ett, Guid sender, Guid receiver)
+    public static async Task<Guid> CreateReceiverAsync(this HttpClient ett, Guid sender, Guid receiver, HttpClient? receiverEtt = null)
     {
-        using var endpoint = await ett.PostAsync($"wallet-api/wallets/{SandboxSeed.WalletIdOf(receiver)}/endpoints?{Org(receiver)}", null);
+        using var endpoint = await (receiverEtt ?? ett).PostAsync($"wallet-api/wallets/{SandboxSeed.WalletIdOf(receiver)}/endpoints?{Org(receiver)}", null);
         Assert.Equal(HttpStatusCode.Created, endpoint.StatusCode);
         var walletReference = JsonNode.Parse(await endpoint.Content.ReadAsStringAsync())!["walletReference"]!;
         using var external = await ett.PostAsJsonAsync($"wallet-api/external-endpoints?{Org(sender)}",

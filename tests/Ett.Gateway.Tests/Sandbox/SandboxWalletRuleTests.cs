@@ -37,7 +37,7 @@ public sealed class SandboxWalletRuleTests : SandboxTestBase
     }
 
     [Fact]
-    public async Task Claim_reserves_quantity_at_once_and_completes_for_same_hour_and_area()
+    public async Task Claim_reserves_whole_slices_in_the_POST_and_claims_exactly_its_quantity_for_same_hour_and_area()
     {
         var (production, consumption) = await MatchingPairAsync(sameHour: true, sameArea: true);
         var before = Server.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Consumption);
@@ -52,7 +52,9 @@ public sealed class SandboxWalletRuleTests : SandboxTestBase
 
         await Server.State.WhenIdleAsync();
 
-        Assert.Equal(before - 2000, duringProcessingHold);
+        // PW ClaimsController reserves whole slices (CertificateRepository.ReserveQuantity); the split comes with the claim.
+        Assert.Equal(before - consumption["quantity"]!.GetValue<long>(), duringProcessingHold);
+        Assert.Equal(before - 2000, Server.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Consumption));
         Assert.Equal("completed", await Ett.RequestStatusAsync(ConsumerOrganizationId, requestId));
         var claim = Assert.Single((await Ett.GetJsonAsync($"wallet-api/claims?{Org(ConsumerOrganizationId)}"))["result"]!.AsArray())!;
         Assert.Equal(2000, claim["quantity"]!.GetValue<long>());
@@ -63,7 +65,7 @@ public sealed class SandboxWalletRuleTests : SandboxTestBase
     [Theory]
     [InlineData(false, true)]
     [InlineData(true, false)]
-    public async Task Claim_of_different_hour_or_grid_area_fails_and_releases_the_quantity(bool sameHour, bool sameArea)
+    public async Task Claim_of_different_hour_or_grid_area_is_accepted_202_then_fails_and_releases_the_quantity(bool sameHour, bool sameArea)
     {
         var (production, consumption) = await MatchingPairAsync(sameHour, sameArea);
         var before = Server.State.AvailableWh(ConsumerOrganizationId, SandboxCertificateType.Production);
@@ -244,8 +246,9 @@ public sealed class SandboxWalletRuleTests : SandboxTestBase
     [Fact]
     public async Task Offset_paging_reports_total_ignoring_skip_and_echoes_an_omitted_limit_as_int_max()
     {
-        var all = await Ett.GetJsonAsync($"wallet-api/certificates?{Org(ProducerOrganizationId)}");
-        var page = await Ett.GetJsonAsync($"wallet-api/certificates?{Org(ProducerOrganizationId)}&skip=3&limit=2");
+        // The consumer's bought wind has one certificate per hour: no ties in end, so pages line up.
+        var all = await Ett.GetJsonAsync($"wallet-api/certificates?{Org(ConsumerOrganizationId)}&type=production");
+        var page = await Ett.GetJsonAsync($"wallet-api/certificates?{Org(ConsumerOrganizationId)}&type=production&skip=3&limit=2");
 
         Assert.Equal(int.MaxValue, all["metadata"]!["limit"]!.GetValue<int>());
         Assert.Equal(all["metadata"]!["total"]!.GetValue<int>(), page["metadata"]!["total"]!.GetValue<int>());

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using Ett.Gateway.Tests.Infrastructure;
+using Ett.Sandbox;
+
+namespace Ett.Gateway.Tests.Sandbox;
+
+/// <summary>
+/// ETT operations the sandbox does not simulate answer 501 "not simulated" through the gateway's passthrough — never
+/// 401, which would make the gateway throw away a good ETT token and fetch another.
+/// </summary>
+public sealed class SandboxNotSimulatedTests : IAsyncLifetime
+{
+    private const string Producer = "organizationId=5a4d0000-0000-4000-8000-000000000002";
+    private SandboxGateway _env = null!;
+
+    public async Task InitializeAsync() => _env = await SandboxGateway.StartAsync();
+
+    public async Task DisposeAsync() => await _env.DisposeAsync();
+
+    public static TheoryData<string, string> Unsimulated() => new()
+    {
+        { "POST", $"/ett/api/reports?{Producer}" },
+        { "GET", $"/ett/api/reports?{Producer}" },
+        { "GET", $"/ett/api/reports/{Guid.Empty}/download?{Producer}" },
+        { "GET", "/ett/api/authorization/client/sandbox-ett-client" },
+        { "GET", $"/ett/api/certificates/spreadsheet?{Producer}" },
+        { "POST", "/ett/wallet-api/v1/slices" },
+        { "GET", $"/ett/wallet-api/slices?{Producer}" },
+        { "GET", $"/ett/api/claim-automation?{Producer}" },
+        { "GET", $"/ett/api/transfer/transfer-agreements?{Producer}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unsimulated))]
+    public async Task Unsimulated_ETT_operation_is_a_501_problem_and_costs_no_token_renewal(string method, string path)
+    {
+        var caller = await _env.CreateCallerAsync();
+
+        using var first = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        using var second = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal((HttpStatusCode.NotImplemented, HttpStatusCode.NotImplemented), (first.StatusCode, second.StatusCode));
+        var problem = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("https://ett-sandbox.local/problems/not-simulated", problem.GetProperty("type").GetString());
+        Assert.Equal("Not simulated by the sandbox", problem.GetProperty("title").GetString());
+        Assert.Equal(2, _env.Sandbox.State.Requests.Count(r => r.Method == method && r.Path == "/sandbox/ett" + path[4..].Split('?')[0]));
+        Assert.Equal(1, _env.Sandbox.State.Requests.Count(r => r.Path.EndsWith("ett-token", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Mapped_ETT_path_with_an_unsimulated_method_is_ETTs_empty_405_not_501()
+    {
+        using var ett = await _env.Sandbox.CreateEttClientAsync();
+
+        using var response = await ett.DeleteAsync($"wallet-api/transfers?{Producer}");
+
+        Assert.Equal((HttpStatusCode.MethodNotAllowed, ""), (response.StatusCode, await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task Simulated_operations_still_win_over_the_catch_all()
+    {
+        using var ett = await _env.Sandbox.CreateEttClientAsync();
+
+        using var consents = await ett.GetAsync("api/authorization/client/consents");
+        using var wallet = await ett.GetAsync($"wallet-api/wallets/{SandboxSeed.WalletIdOf(SandboxSeed.ProducerOrganizationId)}?{Producer}");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (consents.StatusCode, wallet.StatusCode));
+    }
+}
