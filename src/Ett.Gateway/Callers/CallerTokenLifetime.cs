@@ -15,14 +15,19 @@ internal sealed class CallerTokenLifetime(TimeProvider time, IOptions<CallerOpti
         options.TokenValidationParameters.ValidateLifetime = true;
         options.TokenValidationParameters.RequireExpirationTime = true;
         options.TokenValidationParameters.ClockSkew = callers.Value.ClockSkew;
-        options.TokenValidationParameters.LifetimeValidator = IsCurrent;
+        options.TokenValidationParameters.LifetimeValidator = On(time);
     }
 
-    private bool IsCurrent(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    /// <summary>IdentityModel's lifetime rules (and exceptions) with "now" taken from <paramref name="time"/>.</summary>
+    internal static LifetimeValidator On(TimeProvider time) => (notBefore, expires, token, parameters) =>
     {
-        if (expires is null) return false;
         var now = time.GetUtcNow().UtcDateTime;
-        var skew = parameters.ClockSkew;
-        return (notBefore is null || notBefore.Value <= now + skew) && expires.Value > now - skew;
-    }
+        if (expires is null)
+            throw new SecurityTokenNoExpirationException("The caller token has no expiration time.");
+        if (notBefore > now + parameters.ClockSkew)
+            throw new SecurityTokenNotYetValidException($"The caller token is not valid before {notBefore:O}.") { NotBefore = notBefore.Value };
+        if (expires.Value < now - parameters.ClockSkew)
+            throw new SecurityTokenExpiredException($"The caller token expired at {expires:O}.") { Expires = expires.Value };
+        return true;
+    };
 }

@@ -9,7 +9,7 @@ public static class CallersExtensions
 {
     /// <summary>
     /// Authenticates internal callers with the company's identity provider — Entra ID through Microsoft.Identity.Web
-    /// when <c>AzureAd:ClientId</c> is set, otherwise any OIDC issuer at <c>Callers:Authority</c> — and closes every
+    /// when any <c>AzureAd:*</c> key is set, otherwise any OIDC issuer at <c>Callers:Authority</c> — and closes every
     /// endpoint to anonymous callers unless it opts out.
     /// </summary>
     public static IServiceCollection AddCallers(this IServiceCollection services, IConfiguration configuration)
@@ -18,10 +18,16 @@ public static class CallersExtensions
         services.AddSingleton<IValidateOptions<CallerOptions>, CallerOptionsValidator>();
         services.AddSingleton<OrganizationAccess>();
 
-        if (UsesEntraId(configuration))
+        services.AddOptions<EntraIdOptions>().Bind(configuration.GetSection(EntraIdOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EntraIdOptions>, EntraIdOptionsValidator>();
+        if (EntraIdOptions.IsConfigured(configuration))
         {
             services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-                .AddMicrosoftIdentityWebApi(configuration.GetSection("AzureAd"));
+                .AddMicrosoftIdentityWebApi(configuration.GetSection(EntraIdOptions.Section));
+            // A token without roles or scopes then reaches the permission check, whose 403 names what is missing,
+            // instead of Microsoft.Identity.Web's unexplained 401; the tenant allow-list already bounds who gets in.
+            services.Configure<MicrosoftIdentityOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.AllowWebApiToBeAuthorizedByACL = true);
+            services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, EntraIdTokens>();
         }
         else
         {
@@ -31,6 +37,10 @@ public static class CallersExtensions
         }
 
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerTokenLifetime>();
+        services.AddSingleton<CallerSigningKeys>();
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerSigningKeysSetup>();
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerRoleClaims>();
+        services.AddValidatedCallerTokenCache(); // last: it wraps the token handlers the settings above configured
         services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
@@ -40,13 +50,10 @@ public static class CallersExtensions
         return services;
     }
 
-    internal static bool UsesEntraId(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration["AzureAd:ClientId"]);
-
     private static void ConfigureGenericIssuer(JwtBearerOptions jwt, CallerOptions callers)
     {
         jwt.Authority = callers.Authority;
-        jwt.Audience = callers.Audience;
+        jwt.TokenValidationParameters.ValidAudiences = new[] { callers.Audience }.Concat(callers.Audiences).OfType<string>().Distinct().ToArray();
         jwt.RequireHttpsMetadata = callers.RequireHttpsMetadata;
         jwt.MapInboundClaims = false;
         jwt.TokenValidationParameters.ValidateIssuer = true;

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Ett.Sandbox;
 using Microsoft.OpenApi;
 
 namespace Ett.Gateway.OpenApi;
@@ -10,7 +12,7 @@ namespace Ett.Gateway.OpenApi;
 /// server is the gateway, and the security is the gateway's, because the gateway adds ETT's token and
 /// <c>X-API-Version</c> itself.
 /// </summary>
-internal sealed class EttPassthroughDocument(GatewaySecuritySchemes security)
+internal sealed partial class EttPassthroughDocument(GatewaySecuritySchemes security)
 {
     public const string PathPrefix = "/ett";
     private const string ResourceName = "ett-upstream.openapi.json";
@@ -39,9 +41,17 @@ internal sealed class EttPassthroughDocument(GatewaySecuritySchemes security)
 
         var info = document["info"]!.AsObject();
         info["title"] = "ETT passthrough";
-        info["description"] = $"ETT's API relayed unchanged under {PathPrefix}/. Authenticate to the gateway; it adds ETT's "
-            + "bearer token and X-API-Version. Times are unix seconds and quantities Wh, as ETT sends them. Source: "
-            + info["description"]?.GetValue<string>();
+        // ETT's own description addresses a caller of ETT (its token, its version header, files beside the contract):
+        // a caller of the gateway needs none of that.
+        info["description"] = $"Energinet's Energy Track & Trace API, relayed unchanged under `{PathPrefix}/`. Authenticate to "
+            + "the gateway as for its own API (press **Authorize**); the gateway removes your token and adds ETT's bearer "
+            + "token and the pinned `X-API-Version` itself, so send neither. ETT's status and body come back unchanged: "
+            + "times are unix seconds and quantities Wh, as ETT sends them. For composite operations with ISO 8601 times "
+            + "and problem+json errors, choose \"Gateway API v1\" at the top.";
+
+        if (document["components"]?["parameters"]?["OrganizationId"] is JsonObject organizationId)
+            organizationId["example"] = SandboxSeed.ProducerOrganizationId.ToString();
+        ForSwaggerUi(document);
 
         var paths = new JsonObject();
         foreach (var (path, item) in document["paths"]!.AsObject().ToList())
@@ -64,6 +74,32 @@ internal sealed class EttPassthroughDocument(GatewaySecuritySchemes security)
         document["security"] = new JsonArray([.. security.Schemes.Keys.Select(name => (JsonNode)new JsonObject { [name] = new JsonArray() })]);
         return document;
     }
+
+    /// <summary>
+    /// Swagger UI renders descriptions as Markdown, where <c>&lt;gsrn&gt;</c> would vanish as an HTML tag; and a UI user
+    /// cannot open the contract's companion files, so pointers to them go.
+    /// </summary>
+    private static void ForSwaggerUi(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToList())
+                {
+                    if (key is "description" or "summary" && value is JsonValue text && text.TryGetValue<string>(out var markdown))
+                        obj[key] = FilePointer().Replace(markdown, "").TrimEnd()
+                            .Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+                    else ForSwaggerUi(value);
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array) ForSwaggerUi(item);
+                break;
+        }
+    }
+
+    [GeneratedRegex(@"\s*See [A-Za-z-]+\.md\b[^.]*\.")]
+    private static partial Regex FilePointer();
 
     private static bool IsVersionParameter(JsonNode? parameter) =>
         parameter?["$ref"]?.GetValue<string>() == $"#/components/parameters/{VersionParameter}";

@@ -1,3 +1,4 @@
+using Ett.Sandbox;
 using Microsoft.OpenApi;
 
 namespace Ett.Gateway.OpenApi;
@@ -12,7 +13,19 @@ internal sealed class GatewaySecuritySchemes(IConfiguration configuration)
     public const string Bearer = "Bearer";
     public const string OAuth2 = "OAuth2";
 
+    /// <summary>Known scope names and what they allow; any other configured scope is shown by its name.</summary>
+    private static readonly Dictionary<string, string> ScopeDescriptions = new(StringComparer.Ordinal)
+    {
+        ["ett.read"] = "Read (GET, HEAD)",
+        ["ett.write"] = "Write: contracts, partners, transfers, claims (implies read)",
+    };
+
     public IReadOnlyDictionary<string, OpenApiSecurityScheme> Schemes { get; } = Build(configuration);
+
+    /// <summary>With the sandbox, the development caller Swagger UI pre-fills in Authorize; otherwise none.</summary>
+    public string? DevelopmentClientId { get; } = SandboxEnabled(configuration) ? SandboxSeed.CallerClientId : null;
+
+    private static bool SandboxEnabled(IConfiguration configuration) => configuration.GetValue<bool>("Sandbox:Enabled");
 
     /// <summary>Alternative requirements (any one suffices), referencing the schemes in <paramref name="document"/>.</summary>
     public List<OpenApiSecurityRequirement> Requirements(OpenApiDocument document) =>
@@ -46,13 +59,17 @@ internal sealed class GatewaySecuritySchemes(IConfiguration configuration)
             schemes[OAuth2] = new()
             {
                 Type = SecuritySchemeType.OAuth2,
-                Description = "Client credentials against the identity provider configured in OpenApi:TokenUrl.",
+                Description = SandboxEnabled(configuration)
+                    ? $"The sandbox's development identity provider: client id `{SandboxSeed.CallerClientId}` (read and write) or "
+                        + $"`{SandboxSeed.ReaderClientId}` (read only), client secret `{SandboxSeed.CallerClientSecret}`."
+                    : "Client credentials of your app's registration at the company's identity provider.",
                 Flows = new OpenApiOAuthFlows
                 {
                     ClientCredentials = new OpenApiOAuthFlow
                     {
                         TokenUrl = new Uri(tokenUrl, UriKind.RelativeOrAbsolute),
-                        Scopes = configuration.GetSection("OpenApi:Scopes").Get<string[]>()?.ToDictionary(s => s, s => s)
+                        Scopes = configuration.GetSection("OpenApi:Scopes").Get<string[]>()
+                            ?.ToDictionary(s => s, s => ScopeDescriptions.GetValueOrDefault(s, s))
                             ?? new Dictionary<string, string>(),
                     },
                 },

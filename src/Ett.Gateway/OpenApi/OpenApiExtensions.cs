@@ -12,6 +12,8 @@ public static class OpenApiExtensions
         {
             options.AddDocumentTransformer<GatewayDocumentTransformer>();
             options.AddOperationTransformer<GatewayOperationTransformer>();
+            options.AddDocumentTransformer<SchemaConventions>();
+            options.AddDocumentTransformer<ExampleConventions>();
         });
         return services;
     }
@@ -28,16 +30,24 @@ public static class OpenApiExtensions
             .AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 
+        var security = app.ServiceProvider.GetRequiredService<GatewaySecuritySchemes>();
         // Swagger UI is middleware, and middleware after UseAuthorization falls under the fallback policy; as an
         // endpoint it can carry AllowAnonymous like the documents it shows.
         var swaggerUi = app.CreateApplicationBuilder()
             .UseSwaggerUI(options =>
             {
                 options.RoutePrefix = "swagger";
-                options.DocumentTitle = "Ett.Gateway";
+                options.DocumentTitle = GatewayDocumentTransformer.Title;
                 // Relative to /swagger/index.html, so the UI also works when the gateway is hosted under a path base.
-                options.SwaggerEndpoint($"../openapi/{GatewayDocument}.json", "Ett.Gateway v1");
+                options.SwaggerEndpoint($"../openapi/{GatewayDocument}.json", "Gateway API v1");
                 options.SwaggerEndpoint("../openapi/ett.json", "ETT passthrough");
+                // Both documents name the same schemes, so a token kept in the browser survives a switch and a reload.
+                options.EnablePersistAuthorization();
+                options.DisplayRequestDuration();
+                options.EnableDeepLinking();
+                options.EnableFilter();
+                options.EnableTryItOutByDefault();
+                if (security.DevelopmentClientId is { } clientId) options.OAuthClientId(clientId);
             })
             .Build();
         app.Map("/swagger", swaggerUi).ExcludeFromDescription().AllowAnonymous();

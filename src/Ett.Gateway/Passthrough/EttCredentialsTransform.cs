@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Upstream;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Ett.Gateway.Passthrough;
@@ -13,7 +13,15 @@ namespace Ett.Gateway.Passthrough;
 /// </summary>
 internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVersionPins pins, IProblemDetailsService problems)
 {
-    private const string TokenItem = "Ett.Passthrough.Token";
+    private const string ProxiedItem = "Ett.Passthrough.Proxied";
+
+    /// <summary>The header value of the current token, built once per token instead of once per request.</summary>
+    private volatile BearerHeader? _header;
+
+    private sealed record BearerHeader(EttAccessToken Token, string Value);
+
+    /// <summary>What the response transform needs from the request transform.</summary>
+    private sealed record Proxied(EttAccessToken Token, ApiGroup Group, string Version);
 
     public async ValueTask ApplyAsync(RequestTransformContext context)
     {
@@ -36,19 +44,29 @@ internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVer
             return;
         }
 
-        http.Items[TokenItem] = token;
-        context.ProxyRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-        var version = pins.VersionOf(ApiGroup.ForPath(context.Path.Value ?? ""));
+        var group = ApiGroup.ForPath(context.Path.Value.AsSpan());
+        var version = pins.VersionOf(group);
+        http.Items[ProxiedItem] = new Proxied(token, group, version);
+        context.ProxyRequest.Headers.Remove(HeaderNames.Authorization);
+        context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, HeaderFor(token));
         context.ProxyRequest.Headers.Remove(ApiVersionPins.HeaderName);
         context.ProxyRequest.Headers.TryAddWithoutValidation(ApiVersionPins.HeaderName, version);
     }
 
+    private string HeaderFor(EttAccessToken token)
+    {
+        if (_header is { } header && ReferenceEquals(header.Token, token)) return header.Value;
+        _header = header = new BearerHeader(token, "Bearer " + token.Value);
+        return header.Value;
+    }
+
     public async ValueTask ObserveAsync(ResponseTransformContext context)
     {
-        if (context.ProxyResponse is not { } response || context.HttpContext.Items[TokenItem] is not EttAccessToken token) return;
+        if (context.ProxyResponse is not { } response || context.HttpContext.Items[ProxiedItem] is not Proxied proxied) return;
+        var token = proxied.Token;
 
-        var group = ApiGroup.ForPath(context.HttpContext.Request.Path.Value?[PassthroughExtensions.Prefix.Length..] ?? "");
-        pins.Observe(group, pins.VersionOf(group), name => response.Headers.TryGetValues(name, out var values) ? values : []);
+        if (response.Headers.Contains(DeprecatedVersions) || response.Headers.Contains(Sunset))
+            pins.Observe(proxied.Group, proxied.Version, name => response.Headers.TryGetValues(name, out var values) ? values : []);
 
         var stale = response.StatusCode == HttpStatusCode.Unauthorized ||
             (response.StatusCode == HttpStatusCode.Forbidden && OrganizationOf(context.HttpContext) is { } org &&
@@ -56,6 +74,9 @@ internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVer
         // The streamed request cannot be replayed; the caller's next request gets a fresh token.
         if (stale) credentials.Drop(token);
     }
+
+    private const string DeprecatedVersions = "api-deprecated-versions";
+    private const string Sunset = "Sunset";
 
     private static Guid? OrganizationOf(HttpContext http) => EttRequest.OrganizationOf(http.Request.QueryString.Value);
 }

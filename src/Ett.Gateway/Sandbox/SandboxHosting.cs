@@ -30,6 +30,8 @@ public static class SandboxHosting
             ["Callers:RequireHttpsMetadata"] = "false",
             // Relative, so Swagger UI asks the origin it was loaded from (localhost or 127.0.0.1 alike).
             ["OpenApi:TokenUrl"] = options.IdpPrefix + "/connect/token",
+            ["OpenApi:Scopes:0"] = "ett.read",
+            ["OpenApi:Scopes:1"] = "ett.write",
         };
         if (!builder.Configuration.GetSection("Ett:Clients").GetChildren().Any())
         {

@@ -17,11 +17,18 @@ public sealed record ApiGroup(string Name, string PathPrefix)
     public static bool IsKnown(string name) => All.Any(g => g.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The group of a path relative to ETT's base address, e.g. <c>wallet-api/transfers</c>.</summary>
-    public static ApiGroup ForPath(string relativePath)
+    public static ApiGroup ForPath(string relativePath) => ForPath(relativePath.AsSpan());
+
+    /// <summary><see cref="ForPath(string)"/> without allocating: the passthrough asks on every request.</summary>
+    public static ApiGroup ForPath(ReadOnlySpan<char> relativePath)
     {
         var path = relativePath.TrimStart('/');
-        return All.FirstOrDefault(g => g.PathPrefix.Length > 0 &&
-            path.StartsWith(g.PathPrefix, StringComparison.OrdinalIgnoreCase) &&
-            (path.Length == g.PathPrefix.Length || path[g.PathPrefix.Length] == '/')) ?? Other;
+        foreach (var group in All)
+        {
+            if (group.PathPrefix.Length > 0 && path.StartsWith(group.PathPrefix, StringComparison.OrdinalIgnoreCase) &&
+                (path.Length == group.PathPrefix.Length || path[group.PathPrefix.Length] == '/'))
+                return group;
+        }
+        return Other;
     }
 }

@@ -12,6 +12,9 @@ public sealed record EttAccessToken(string ClientName, string Value, DateTimeOff
     public bool Covers(Guid organizationId) =>
         OrganizationIds is null || OrganizationIds.Contains(organizationId) || OwnOrganizationId == organizationId;
 
+    /// <summary>When the token arrived, among the gateway's reads from ETT (<see cref="EttReadOrder"/>).</summary>
+    public long ReadOrder { get; init; }
+
     public override string ToString() => $"ETT token for {ClientName}, expires {ExpiresAt:O}";
 
     /// <summary>Reads ETT's claims (<c>org_ids</c> space-separated, <c>org_id</c>) without validating: ETT validates its own token.</summary>

@@ -5,7 +5,8 @@ namespace Ett.Gateway.Upstream;
 
 /// <summary>
 /// Attaches the ETT token to requests the gateway builds. On ETT's 401 (token revoked or expired early), or a 403 for
-/// an organization that consented after the token was issued, renews the token once and retries once.
+/// an organization the token lacks but a newer consent list holds (<see cref="EttCredentials.IsStaleForAsync"/>),
+/// renews the token once and retries once.
 /// </summary>
 internal sealed class EttAuthenticationHandler(EttCredentials credentials) : DelegatingHandler
 {

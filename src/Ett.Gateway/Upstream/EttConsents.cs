@@ -30,8 +30,12 @@ public sealed class EttConsents(EttClient ett, IOptionsMonitor<EttOptions> optio
             () => FetchAsync(clientName),
             cancellationToken);
 
-    private async Task<ConsentList> FetchAsync(string clientName) =>
-        new(clientName, await ett.GetConsentsAsync(clientName, CancellationToken.None), time.GetUtcNow());
+    private async Task<ConsentList> FetchAsync(string clientName)
+    {
+        var readOrder = EttReadOrder.Next();
+        var fetchedAt = time.GetUtcNow();
+        return new(clientName, await ett.GetConsentsAsync(clientName, CancellationToken.None), fetchedAt) { ReadOrder = readOrder };
+    }
 }
 
 /// <summary>One organization that consented to a client, as ETT lists it.</summary>
@@ -39,5 +43,8 @@ public sealed record Consent(Guid OrganizationId, string? OrganizationName, stri
 
 public sealed record ConsentList(string ClientName, IReadOnlyList<Consent> Consents, DateTimeOffset FetchedAt)
 {
+    /// <summary>When the list was requested, among the gateway's reads from ETT (<see cref="EttReadOrder"/>).</summary>
+    public long ReadOrder { get; init; }
+
     public bool Includes(Guid organizationId) => Consents.Any(c => c.OrganizationId == organizationId);
 }

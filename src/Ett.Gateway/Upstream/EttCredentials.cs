@@ -16,19 +16,24 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
     {
         clientName ??= organizationId is { } org ? await ClientForAsync(org, cancellationToken) : DefaultClient;
         var token = await tokens.GetAsync(clientName, cancellationToken);
-        if (organizationId is not { } organization || token.Covers(organization)) return token;
-
-        // ETT freezes consents into the token's org_ids: an organization that consented after the token was issued
-        // is refused until a new token is fetched. Renew once when the live consent list is newer than the token.
-        var consentList = await consents.IncludingAsync(clientName, organization, cancellationToken);
-        return consentList.Includes(organization) && consentList.FetchedAt >= token.ObtainedAt
+        return organizationId is { } organization && await IsStaleForAsync(token, organization, cancellationToken)
             ? await tokens.RenewAsync(token, cancellationToken)
             : token;
     }
 
-    /// <summary>Whether a 403 from ETT for this organization means the token is older than the client's consent.</summary>
-    public async Task<bool> IsStaleForAsync(EttAccessToken token, Guid organizationId, CancellationToken cancellationToken) =>
-        (await consents.IncludingAsync(token.ClientName, organizationId, cancellationToken)).Includes(organizationId);
+    /// <summary>
+    /// Whether a new token would cover an organization this one lacks — the only case in which renewing helps, before a
+    /// request or after ETT's 403. ETT freezes consents into the token's <c>org_ids</c> at issue time, so a consent
+    /// listed by a consent list requested after the token arrived may be missing from it. A token that already covers the
+    /// organization is never renewed: ETT's 403 is then about something else (a contract it refuses, a wallet it does
+    /// not own), and renewing would let any caller turn each refused request into a token request.
+    /// </summary>
+    public async Task<bool> IsStaleForAsync(EttAccessToken token, Guid organizationId, CancellationToken cancellationToken)
+    {
+        if (token.Covers(organizationId)) return false;
+        var consentList = await consents.IncludingAsync(token.ClientName, organizationId, cancellationToken);
+        return consentList.Includes(organizationId) && consentList.ReadOrder > token.ReadOrder;
+    }
 
     public Task<EttAccessToken> RenewAsync(EttAccessToken stale, CancellationToken cancellationToken) =>
         tokens.RenewAsync(stale, cancellationToken);

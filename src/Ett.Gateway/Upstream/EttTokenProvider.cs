@@ -8,7 +8,8 @@ namespace Ett.Gateway.Upstream;
 
 /// <summary>
 /// Obtains ETT access tokens with the OAuth2 client-credentials grant, one cache per configured client, renewed
-/// <see cref="EttOptions.RefreshMargin"/> before expiry by exactly one request however many callers wait.
+/// <see cref="EttOptions.RefreshMargin"/> before expiry (at most half the token's lifetime) by exactly one request
+/// however many callers wait.
 /// </summary>
 public sealed class EttTokenProvider(
     IHttpClientFactory httpClients,
@@ -19,14 +20,25 @@ public sealed class EttTokenProvider(
     public const string HttpClientName = "ett-token";
 
     private readonly ConcurrentDictionary<string, SingleFlight<EttAccessToken>> _caches = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _warnedShortLived = new(StringComparer.OrdinalIgnoreCase);
 
     public Task<EttAccessToken> GetAsync(string clientName, CancellationToken cancellationToken)
     {
         var margin = options.CurrentValue.RefreshMargin;
         return CacheOf(clientName).GetAsync(
-            token => time.GetUtcNow() < token.ExpiresAt - margin,
+            token => time.GetUtcNow() < token.ExpiresAt - EffectiveMargin(token, margin),
             () => RequestAsync(clientName),
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The margin, but never more than half the token's lifetime: a token living no longer than the margin would
+    /// otherwise be stale on arrival, and every request would fetch a new one.
+    /// </summary>
+    private static TimeSpan EffectiveMargin(EttAccessToken token, TimeSpan margin)
+    {
+        var half = (token.ExpiresAt - token.ObtainedAt) / 2;
+        return margin < half ? margin : half;
     }
 
     /// <summary>Drops <paramref name="stale"/> and returns a fresh token; concurrent renewals of the same token share one request.</summary>
@@ -73,10 +85,20 @@ public sealed class EttTokenProvider(
             }
 
             var now = time.GetUtcNow();
-            var token = Parse(client.Name, await response.Content.ReadAsStringAsync(), now);
+            var token = Parse(client.Name, await response.Content.ReadAsStringAsync(), now) with { ReadOrder = EttReadOrder.Next() };
             logger.LogInformation("Obtained ETT token for client {EttClient}, valid until {ExpiresAt:O}", client.Name, token.ExpiresAt);
+            WarnIfShortLived(token, settings.RefreshMargin);
             return token;
         }
+    }
+
+    private void WarnIfShortLived(EttAccessToken token, TimeSpan margin)
+    {
+        var lifetime = token.ExpiresAt - token.ObtainedAt;
+        if (EffectiveMargin(token, margin) == margin || !_warnedShortLived.TryAdd(token.ClientName, true)) return;
+        logger.LogWarning(
+            "ETT tokens for client {EttClient} live {Lifetime}, not twice Ett:RefreshMargin ({RefreshMargin}): each is renewed after half its lifetime instead. Set Ett:RefreshMargin below half the token lifetime.",
+            token.ClientName, lifetime, margin);
     }
 
     /// <summary>Lenient about number formats, strict about the two members a usable token needs.</summary>

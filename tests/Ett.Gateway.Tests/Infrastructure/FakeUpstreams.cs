@@ -24,11 +24,15 @@ public sealed class FakeUpstreams : IAsyncDisposable
     public const string EttClientSecret = "ett-client-secret-do-not-log-7f3a9c";
 
     private readonly WebApplication _app;
-    private readonly RsaSecurityKey _callerKey = new(RSA.Create(2048)) { KeyId = "caller-key" };
+    private RsaSecurityKey _callerKey = new(RSA.Create(2048)) { KeyId = "caller-key" };
     private readonly SymmetricSecurityKey _ettKey = new(RandomNumberGenerator.GetBytes(32));
     private int _tokensIssued;
 
     public ConcurrentQueue<RecordedRequest> TokenRequests { get; } = new();
+    public ConcurrentQueue<RecordedRequest> JwksRequests { get; } = new();
+
+    /// <summary>The keys the callers' issuer publishes; the last one signs <see cref="CallerToken"/>s.</summary>
+    public List<RsaSecurityKey> PublishedCallerKeys { get; } = [];
     public ConcurrentQueue<RecordedRequest> EttRequests { get; } = new();
     public ConcurrentQueue<string> IssuedEttTokens { get; } = new();
 
@@ -49,7 +53,19 @@ public sealed class FakeUpstreams : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
     public string Issuer => new Uri(BaseAddress, "idp").AbsoluteUri;
 
-    private FakeUpstreams(WebApplication app) => _app = app;
+    private FakeUpstreams(WebApplication app)
+    {
+        _app = app;
+        PublishedCallerKeys.Add(_callerKey);
+    }
+
+    /// <summary>The issuer rotates: it publishes a new key (keeping the old ones) and signs new tokens with it.</summary>
+    public RsaSecurityKey RotateCallerKey(string keyId)
+    {
+        _callerKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = keyId };
+        PublishedCallerKeys.Add(_callerKey);
+        return _callerKey;
+    }
 
     public static async Task<FakeUpstreams> StartAsync()
     {
@@ -72,10 +88,23 @@ public sealed class FakeUpstreams : IAsyncDisposable
             ["jwks_uri"] = new Uri(BaseAddress, "idp/jwks").AbsoluteUri,
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
         }));
-        app.MapGet("/idp/jwks", () =>
+        app.MapGet("/idp/jwks", async context =>
         {
-            var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_callerKey.Rsa.ExportParameters(false)) { KeyId = _callerKey.KeyId });
-            return Results.Json(new { keys = new[] { new { kty = jwk.Kty, kid = jwk.Kid, use = "sig", alg = "RS256", n = jwk.N, e = jwk.E } } });
+            JwksRequests.Enqueue(await RecordAsync(context, ""));
+            await context.Response.WriteAsJsonAsync(new { keys = PublishedCallerKeys.ToArray().Select(Jwk) });
+        });
+
+        // Entra ID's shapes, reached through EntraLoopback: tenant discovery (v2.0) and the keys it points at.
+        app.MapGet("/entra/{tenant}/v2.0/.well-known/openid-configuration", (string tenant) => Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = $"{EntraInstance}{(Guid.TryParse(tenant, out _) ? tenant : "{tenantid}")}/v2.0",
+            ["jwks_uri"] = $"{EntraInstance}{tenant}/discovery/v2.0/keys",
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+        }));
+        app.MapGet("/entra/{tenant}/discovery/v2.0/keys", async context =>
+        {
+            JwksRequests.Enqueue(await RecordAsync(context, ""));
+            await context.Response.WriteAsJsonAsync(new { keys = PublishedCallerKeys.ToArray().Select(Jwk) });
         });
 
         app.MapPost("/token", async context =>
@@ -91,6 +120,13 @@ public sealed class FakeUpstreams : IAsyncDisposable
             if (EttBehaviour is { } behaviour) await behaviour(context, recorded);
             else await DefaultEttAsync(context, recorded);
         });
+    }
+
+    /// <summary>A key as a JWKS publishes it: public parts only.</summary>
+    public static object Jwk(RsaSecurityKey key)
+    {
+        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(key.Rsa.ExportParameters(false)) { KeyId = key.KeyId });
+        return new { kty = jwk.Kty, kid = jwk.Kid, use = "sig", alg = "RS256", n = jwk.N, e = jwk.E };
     }
 
     public async Task IssueEttTokenAsync(HttpContext context)
@@ -131,7 +167,7 @@ public sealed class FakeUpstreams : IAsyncDisposable
     /// <summary>A caller token from the fake issuer; every argument can be made wrong on purpose.</summary>
     public string CallerToken(
         string[]? roles = null, string? audience = null, string? issuer = null, DateTime? expires = null,
-        string clientId = "internal-app", SecurityKey? signingKey = null)
+        string clientId = "internal-app", SecurityKey? signingKey = null, IReadOnlyDictionary<string, object>? claims = null)
     {
         var now = TestClock.Start.UtcDateTime;
         var exp = expires ?? now.AddDays(1);
@@ -147,9 +183,67 @@ public sealed class FakeUpstreams : IAsyncDisposable
                 ["sub"] = clientId,
                 ["client_id"] = clientId,
                 ["roles"] = roles ?? ["Ett.Read", "Ett.Write"],
-            },
+            }.Concat(claims ?? new Dictionary<string, object>()).ToDictionary(),
             SigningCredentials = new SigningCredentials(signingKey ?? _callerKey, SecurityAlgorithms.RsaSha256),
         });
+    }
+
+    public const string EntraInstance = "https://login.microsoftonline.com/";
+
+    /// <summary>
+    /// An Entra ID app-only access token as Entra shapes it: v1.0 (<c>iss</c> https://sts.windows.net/{tid}/, <c>appid</c>)
+    /// or v2.0 (<c>iss</c> {instance}{tid}/v2.0, <c>azp</c>), with <c>ver</c>, <c>tid</c>, <c>oid</c> and app roles.
+    /// </summary>
+    public string EntraToken(
+        string version, Guid tenant, string audience, string appId, string[]? roles = null, DateTime? expires = null, string? issuer = null)
+    {
+        var now = TestClock.Start.UtcDateTime;
+        var exp = expires ?? now.AddHours(1);
+        var objectId = Guid.NewGuid().ToString();
+        var claims = new Dictionary<string, object>
+        {
+            ["ver"] = version,
+            ["tid"] = tenant.ToString(),
+            ["oid"] = objectId,
+            ["sub"] = objectId,
+            ["idtyp"] = "app",
+            ["roles"] = roles ?? ["Ett.Read", "Ett.Write"],
+        };
+        if (version == "1.0")
+        {
+            claims["appid"] = appId;
+            claims["appidacr"] = "1";
+        }
+        else
+        {
+            claims["azp"] = appId;
+            claims["azpacr"] = "1";
+        }
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? (version == "1.0" ? $"https://sts.windows.net/{tenant}/" : $"{EntraInstance}{tenant}/v2.0"),
+            Audience = audience,
+            IssuedAt = exp.AddHours(-1),
+            NotBefore = exp.AddHours(-1),
+            Expires = exp,
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(_callerKey, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    /// <summary>Sends the gateway's requests for Entra ID's https login host to this fake instead.</summary>
+    public HttpMessageHandler EntraLoopback() => new EntraLoopbackHandler(new Uri(BaseAddress, "entra/"));
+
+    private sealed class EntraLoopbackHandler(Uri fake) : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var url = request.RequestUri!.AbsoluteUri;
+            if (!url.StartsWith(EntraInstance, StringComparison.Ordinal))
+                throw new InvalidOperationException($"Unexpected call from the gateway's Entra ID backchannel: {url}");
+            request.RequestUri = new Uri(fake, url[EntraInstance.Length..]);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>A token signed by a key the issuer never published, under the published key's id.</summary>

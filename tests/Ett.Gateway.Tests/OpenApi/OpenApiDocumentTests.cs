@@ -40,7 +40,7 @@ public class OpenApiDocumentTests(GatewayDocumentsFactory factory) : IClassFixtu
     {
         var document = JsonNode.Parse(await factory.CreateClient().GetStringAsync("/openapi/v1.json"))!;
 
-        Assert.Equal("Ett.Gateway", document["info"]!["title"]!.GetValue<string>());
+        Assert.Equal("ETT Gateway", document["info"]!["title"]!.GetValue<string>());
         Assert.Equal("v1", document["info"]!["version"]!.GetValue<string>());
         Assert.False(string.IsNullOrWhiteSpace(document["info"]!["description"]!.GetValue<string>()));
         var schemes = document["components"]!["securitySchemes"]!;
@@ -91,7 +91,7 @@ public class OpenApiDocumentTests(GatewayDocumentsFactory factory) : IClassFixtu
         Assert.Contains("swagger-ui", await page.Content.ReadAsStringAsync());
 
         var config = await client.GetStringAsync("/swagger/index.js");
-        Assert.Contains("""{"url":"../openapi/v1.json","name":"Ett.Gateway v1"}""", config);
+        Assert.Contains("""{"url":"../openapi/v1.json","name":"Gateway API v1"}""", config);
         Assert.Contains("""{"url":"../openapi/ett.json","name":"ETT passthrough"}""", config);
     }
 

@@ -79,6 +79,7 @@ public sealed class OperationsWorkerTests : IAsyncLifetime
 
         env.Time.Advance(TimeSpan.FromHours(24) + TimeSpan.FromMinutes(1));
         await env.RunWorkerAsync();
+        caller = await env.CallerAsync(); // the first caller token expired with the day
         var reused = await caller.SendAsync(Post(Transfers, new { partnerOrganizationId = Trader, quantityWh = 2000 }, "old-key"));
 
         Assert.Equal(HttpStatusCode.Accepted, reused.StatusCode);

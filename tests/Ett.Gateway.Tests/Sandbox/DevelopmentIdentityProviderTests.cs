@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Ett.Gateway.Callers;
 using Ett.Gateway.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -121,7 +122,7 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
         Assert.Equal("https://idp.sandbox.example", token.Issuer);
     }
 
-    // Lifetime is checked against the real clock, which the fixture's fake clock starts at.
+    // Lifetime is checked against the fixture's fake clock, as the gateway checks it against its TimeProvider.
     private async Task<TokenValidationResult> ValidateAsync(string token)
     {
         var keys = new JsonWebKeySet(await _client.GetStringAsync("sandbox/idp/jwks"));
@@ -130,6 +131,7 @@ public sealed class DevelopmentIdentityProviderTests : SandboxTestBase
             ValidIssuer = Server.IdpIssuer,
             ValidAudience = Server.Options.IdpAudience,
             IssuerSigningKeys = keys.GetSigningKeys(),
+            LifetimeValidator = CallerTokenLifetime.On(Server.Time),
         });
     }
 }

@@ -68,6 +68,28 @@ public class EttTokenTests : GatewayTest
         Assert.Equal([$"Bearer {tokens[0]}", $"Bearer {tokens[0]}", $"Bearer {tokens[1]}"], seen);
     }
 
+    [Theory]
+    [InlineData(30)]
+    [InlineData(60)]
+    [InlineData(100)]
+    public async Task Token_living_less_than_twice_the_refresh_margin_is_reused_for_half_its_lifetime_with_one_warning(int lifetimeSeconds)
+    {
+        Upstreams.TokenLifetimeSeconds = lifetimeSeconds;
+        var half = TimeSpan.FromSeconds(lifetimeSeconds / 2.0);
+
+        await Caller.GetAsync("/ett/wallet-api/wallets");
+        Gateway.Time.Advance(half - TimeSpan.FromSeconds(1));
+        await Caller.GetAsync("/ett/wallet-api/wallets");
+        Assert.Single(Upstreams.TokenRequests);
+
+        Gateway.Time.Advance(TimeSpan.FromSeconds(1));
+        await Caller.GetAsync("/ett/wallet-api/wallets");
+        await Caller.GetAsync("/ett/wallet-api/wallets");
+
+        Assert.Equal(2, Upstreams.TokenRequests.Count);
+        Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Message.Contains("Ett:RefreshMargin"));
+    }
+
     [Fact]
     public async Task Failed_token_request_is_not_cached_and_reaches_the_caller_as_problem_details()
     {
@@ -218,16 +240,52 @@ public class EttTokenTests : GatewayTest
     }
 
     [Fact]
-    public async Task Ett_403_for_a_consented_organization_renews_the_token_once_for_the_typed_client()
+    public async Task Ett_403s_for_an_organization_the_token_covers_cause_no_token_request_and_no_resend()
     {
+        // ETT refuses a contract for reasons of its own (another organization's metering point, a trial-only feature):
+        // a new token cannot change that, so neither the typed client nor the passthrough renews or re-sends.
         var organization = Guid.NewGuid();
         Upstreams.Consents = [organization];
         Upstreams.TokenOrganizations = [organization];
         Upstreams.EttBehaviour = (context, request) =>
         {
-            var firstToken = Upstreams.IssuedEttTokens.First();
-            context.Response.StatusCode = request.Path == "/wallet-api/wallets" && request.HeaderValues("Authorization").Single() == $"Bearer {firstToken}" ? 403 : 200;
-            return request.Path.EndsWith("consents") ? context.Response.WriteAsJsonAsync(new { result = new[] { new { organizationId = organization } } }) : Task.CompletedTask;
+            if (request.Path.EndsWith("consents")) return context.Response.WriteAsJsonAsync(new { result = new[] { new { organizationId = organization } } });
+            context.Response.StatusCode = 403;
+            return Task.CompletedTask;
+        };
+        var contract = $"api/certificates/contracts?organizationId={organization}";
+
+        for (var i = 0; i < 3; i++)
+        {
+            var typed = await EttHttpClient().PostAsync(contract, JsonContent.Create(new { gsrn = "571313100000000013" }));
+            var proxied = await Caller.PostAsync($"/ett/{contract}", JsonContent.Create(new { gsrn = "571313100000000013" }));
+            Assert.Equal(HttpStatusCode.Forbidden, typed.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, proxied.StatusCode);
+        }
+
+        Assert.Single(Upstreams.TokenRequests);
+        Assert.Equal(6, Upstreams.EttRequests.Count(r => r.Method == "POST"));
+        Assert.Equal(Upstreams.IssuedEttTokens.Single(), Assert.Single(Upstreams.EttRequests.Where(r => r.Method == "POST").Select(r => r.HeaderValues("Authorization").Single()[7..]).Distinct()));
+    }
+
+    [Fact]
+    public async Task Ett_403_for_an_organization_missing_from_the_token_but_listed_since_renews_once_for_the_typed_client()
+    {
+        var organization = Guid.NewGuid();
+        Upstreams.EttBehaviour = (context, request) =>
+        {
+            if (request.Path.EndsWith("consents"))
+                return context.Response.WriteAsJsonAsync(new { result = Upstreams.Consents.Select(id => new { organizationId = id }) });
+            var first = request.HeaderValues("Authorization").Single() == $"Bearer {Upstreams.IssuedEttTokens.First()}";
+            if (first)
+            {
+                // The organization consents while the first request is under way: ETT lists it at once, tokens from now on carry it.
+                Upstreams.Consents = [organization];
+                Upstreams.TokenOrganizations = [organization];
+                Gateway.Time.Advance(TimeSpan.FromSeconds(6));
+            }
+            context.Response.StatusCode = first ? 403 : 200;
+            return Task.CompletedTask;
         };
 
         var response = await EttHttpClient().GetAsync($"wallet-api/wallets?organizationId={organization}");
@@ -235,6 +293,35 @@ public class EttTokenTests : GatewayTest
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2, Upstreams.TokenRequests.Count);
         Assert.Equal(2, Upstreams.EttRequests.Count(r => r.Path == "/wallet-api/wallets"));
+    }
+
+    public static TheoryData<bool, bool, bool, bool> RenewalCases => new()
+    {
+        // token covers, consent listed, list read after the token, renewal helps
+        { true, true, true, false },
+        { false, false, true, false },
+        { false, true, false, false },
+        { false, true, true, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(RenewalCases))]
+    public async Task A_token_is_stale_for_an_organization_only_when_it_lacks_it_and_a_later_consent_list_holds_it(
+        bool tokenCovers, bool listed, bool listReadAfterToken, bool stale)
+    {
+        var organization = Guid.NewGuid();
+        Upstreams.TokenOrganizations = tokenCovers ? [organization] : [];
+        Upstreams.Consents = listed ? [organization] : [];
+        var tokens = Gateway.Services.GetRequiredService<EttTokenProvider>();
+        var consents = Gateway.Services.GetRequiredService<EttConsents>();
+        var credentials = Gateway.Services.GetRequiredService<EttCredentials>();
+
+        if (!listReadAfterToken) await consents.GetAsync("default", CancellationToken.None);
+        var token = await tokens.GetAsync("default", CancellationToken.None);
+        if (listReadAfterToken) await consents.GetAsync("default", CancellationToken.None);
+
+        Assert.Equal(stale, await credentials.IsStaleForAsync(token, organization, CancellationToken.None));
+        Assert.Single(Upstreams.TokenRequests);
     }
 
     [Fact]

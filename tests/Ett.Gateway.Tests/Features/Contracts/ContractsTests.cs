@@ -84,6 +84,7 @@ public class ContractsTests
         Assert.Equal($$"""{"contracts":[{"gsrn":"{{SandboxSeed.ProducerUncontractedSolarGsrn}}","startDate":{{start.ToUnixTimeSeconds()}},"endDate":{{end.ToUnixTimeSeconds()}}}]}""", sent.Body);
 
         env.Time.Advance(TimeSpan.FromDays(1.5));
+        caller = await env.CreateCallerAsync(); // the first caller token expired meanwhile
         var point = (await (await caller.GetAsync($"/organizations/{SandboxSeed.ProducerOrganizationId}/metering-points")).JsonAsync(HttpStatusCode.OK))
             .GetProperty("meteringPoints").EnumerateArray().Single(p => p.GetProperty("gsrn").GetString() == SandboxSeed.ProducerUncontractedSolarGsrn);
         Assert.True(point.GetProperty("active").GetBoolean());
