@@ -1,4 +1,5 @@
 using Ett.Gateway.Callers;
+using Ett.Gateway.Defaults;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Certificates;
 using Ett.Gateway.Features.Claims;
@@ -20,6 +21,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddSandbox(); // first: it fills in the ETT and caller settings the others read
 builder.Services.AddGatewayErrors();
+builder.Services.AddGatewayDefaults(builder.Configuration);
 builder.Services.AddRequestValidation();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
@@ -38,6 +40,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseGatewayDefaults();
 app.UseAuthorization();
 
 app.MapGatewayOpenApi();

@@ -14,6 +14,8 @@ public static class ErrorsExtensions
                 StatusCodes.Status401Unauthorized when IsFrameworkDefault(context.ProblemDetails.Type) => ProblemTypes.Unauthorized,
                 StatusCodes.Status403Forbidden when IsFrameworkDefault(context.ProblemDetails.Type) => ProblemTypes.Forbidden,
                 StatusCodes.Status404NotFound when IsFrameworkDefault(context.ProblemDetails.Type) => ProblemTypes.NotFound,
+                // A body cut off at its limit while minimal APIs read it (Defaults/RequestLimits).
+                StatusCodes.Status413PayloadTooLarge when IsFrameworkDefault(context.ProblemDetails.Type) => ProblemTypes.BodyTooLarge,
                 _ => context.ProblemDetails.Type,
             };
         });

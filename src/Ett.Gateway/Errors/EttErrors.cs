@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Polly.CircuitBreaker;
+using Polly.RateLimiting;
 using Polly.Timeout;
 
 namespace Ett.Gateway.Errors;
@@ -65,6 +66,12 @@ internal static partial class EttErrors
                     Titles.Unavailable, "ETT has been failing; the gateway is not calling it for a while.", exception)
                 {
                     RetryAfter = broken.RetryAfter,
+                },
+            RateLimiterRejectedException full =>
+                new GatewayProblemException(StatusCodes.Status503ServiceUnavailable, ProblemTypes.UpstreamUnavailable,
+                    Titles.Unavailable, "The gateway has as many ETT requests in flight and waiting as Limits:MaxConcurrentEttRequests and Limits:EttQueueLimit allow.", exception)
+                {
+                    RetryAfter = full.RetryAfter ?? TimeSpan.FromSeconds(1),
                 },
             HttpRequestException or SocketException or IOException =>
                 new GatewayProblemException(StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable,

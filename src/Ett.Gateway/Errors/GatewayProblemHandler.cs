@@ -69,8 +69,9 @@ internal sealed partial class GatewayProblemHandler(IProblemDetailsService probl
             ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field.Name] = [field.Message] })
             : new ProblemDetails();
         problem.Status = exception.StatusCode;
-        problem.Type = ProblemTypes.Validation;
-        problem.Title = "The request is invalid";
+        (problem.Type, problem.Title) = exception.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? (ProblemTypes.BodyTooLarge, "Request body too large")
+            : (ProblemTypes.Validation, "The request is invalid");
         problem.Detail = detail;
         return problem;
     }

@@ -36,6 +36,15 @@ public static class ProblemTypes
     /// <summary>The metering point cannot be used for issuing certificates, so ETT refuses a contract for it.</summary>
     public const string MeteringPointCannotIssue = Base + "metering-point-cannot-issue";
 
+    /// <summary>The caller sent more requests than its rate limit allows (429); retry after <c>Retry-After</c>.</summary>
+    public const string RateLimited = Base + "rate-limited";
+
+    /// <summary>The request body is larger than the endpoint accepts (413).</summary>
+    public const string BodyTooLarge = Base + "body-too-large";
+
+    /// <summary>The request's headers are larger than the gateway accepts (431).</summary>
+    public const string HeadersTooLarge = Base + "headers-too-large";
+
     public const string UpstreamTokenUnavailable = Base + "upstream-token-unavailable";
     public const string Internal = Base + "internal";
 

@@ -80,11 +80,17 @@ internal static class EttResilience
         return services;
     }
 
-    /// <summary>Outermost: the budget of the whole call, token renewal and ETT's 401 retry included.</summary>
+    /// <summary>
+    /// Outermost: the budget of the whole call, token renewal and ETT's 401 retry included, and inside it the wait for
+    /// one of the gateway's ETT slots (<see cref="Defaults.EttConcurrency"/>, where registered).
+    /// </summary>
     public static IHttpClientBuilder AddEttCallBudget(this IHttpClientBuilder builder)
     {
         builder.AddResilienceHandler("ett-budget", (pipeline, context) =>
-            pipeline.AddTimeout(Options(context).Timeout));
+        {
+            pipeline.AddTimeout(Options(context).Timeout);
+            if (context.ServiceProvider.GetService<Defaults.EttConcurrency>() is { } concurrency) pipeline.AddRateLimiter(concurrency.Limiter);
+        });
         return builder;
     }
 

@@ -43,6 +43,8 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
         builder.UseSetting("Operations:DataDirectory", DataDirectory);
         // Retry delays wait on the fake clock; tests of waiting set their own (Upstream/EttResilienceTests).
         builder.UseSetting("Ett:Resilience:RetryDelay", "00:00:00");
+        // Tests fire bursts of parallel requests from one caller; the per-caller rate limit is tested in Defaults/LimitsTests.
+        builder.UseSetting("Limits:CallerTokenLimit", "1000000");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Ett.Gateway.Callers;
+using Ett.Gateway.Errors;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Ett.Gateway.Defaults;
+
+/// <summary>Per-caller token buckets (ASP.NET Core rate limiting), partitioned by the authenticated caller id.</summary>
+internal static class CallerRateLimits
+{
+    public static PartitionedRateLimiter<HttpContext> Create(LimitsOptions limits) =>
+        PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            context.User.Identity?.IsAuthenticated == true && Caller.IdOf(context.User) is { } caller
+                ? RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.CallerTokenLimit,
+                    TokensPerPeriod = limits.CallerTokensPerPeriod,
+                    ReplenishmentPeriod = limits.CallerReplenishmentPeriod,
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                })
+                // Unauthenticated requests get their 401 from authorization; health probes are not throttled.
+                : RateLimitPartition.GetNoLimiter(""));
+
+    public static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var http = rejected.HttpContext;
+        var limits = http.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value;
+        var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : limits.CallerReplenishmentPeriod;
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Type = ProblemTypes.RateLimited,
+                Title = "Too many requests",
+                Detail = "This caller sent more requests than Limits:Caller* allow; retry after Retry-After.",
+            },
+        });
+    }
+}

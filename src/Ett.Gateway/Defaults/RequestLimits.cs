@@ -1,0 +1,94 @@
+using Ett.Gateway.Errors;
+using Ett.Gateway.Passthrough;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Ett.Gateway.Defaults;
+
+/// <summary>
+/// Header and body limits, answered as problems before an endpoint (and so ETT) sees the request: 431 for headers, 413 for
+/// a body whose <c>Content-Length</c> is too large; a body without one is cut off where it passes the limit.
+/// </summary>
+internal sealed class RequestLimits(RequestDelegate next, IOptions<LimitsOptions> options, IProblemDetailsService problems)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var limits = options.Value;
+        if (HeaderBytes(context.Request.Headers) > limits.MaxHeaderBytes)
+        {
+            await RefuseAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemTypes.HeadersTooLarge,
+                "Request headers too large", $"The request's headers exceed {limits.MaxHeaderBytes} bytes.");
+            return;
+        }
+
+        var maxBody = context.Request.Path.StartsWithSegments(PassthroughExtensions.Prefix)
+            ? limits.PassthroughMaxBodyBytes
+            : limits.MaxBodyBytes;
+        if (context.Request.ContentLength > maxBody)
+        {
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge,
+                "Request body too large", $"The request body exceeds {maxBody} bytes.");
+            return;
+        }
+
+        // A body without Content-Length is counted as it is read, on any server: past the limit reading fails with a
+        // BadHttpRequestException 413, which GatewayProblemHandler answers as a problem.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = maxBody;
+        context.Request.Body = new LimitedBody(context.Request.Body, maxBody);
+        await next(context);
+    }
+
+    private sealed class LimitedBody(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int read)
+        {
+            _read += read;
+            if (_read > limit) throw new BadHttpRequestException($"The request body exceeds {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+            return read;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private static long HeaderBytes(IHeaderDictionary headers)
+    {
+        long total = 0;
+        foreach (var (name, values) in headers)
+        {
+            foreach (var value in values) total += name.Length + (value?.Length ?? 0) + 4; // ": " and CRLF
+        }
+        return total;
+    }
+
+    private async Task RefuseAsync(HttpContext context, int status, string type, string title, string detail)
+    {
+        // The request is not read; the connection must not be reused with its body still on it.
+        context.Response.Headers.Connection = "close";
+        context.Response.StatusCode = status;
+        await problems.WriteAsync(new()
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail },
+        });
+    }
+}
