@@ -115,7 +115,8 @@ public class EntraIdConfigurationTests : EntraIdTest
     [Fact]
     public async Task Entra_token_expired_within_callers_clock_skew_is_accepted()
     {
-        var token = Upstreams.EntraToken("2.0", Tenant, AppId, CallingApp, expires: TestClock.Start.UtcDateTime.AddSeconds(-30));
+        // An app without an organization list of its own (CallingApp is restricted by this class's configuration).
+        var token = Upstreams.EntraToken("2.0", Tenant, AppId, "2d3e4f50-6172-4839-a4a5-b6c7d8e9f0a1", expires: TestClock.Start.UtcDateTime.AddSeconds(-30));
 
         Assert.Equal(HttpStatusCode.OK, await CallAsync(token));
     }

@@ -12,7 +12,7 @@ namespace Ett.Gateway.Tests.Callers;
 /// <summary>The validated-caller-token cache may only ever save work: never accept what full validation would refuse.</summary>
 public class ValidatedCallerTokensTests : GatewayTest
 {
-    private const string Path = "/ett/wallet-api/wallets";
+    private string Path => $"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}";
 
     private ValidatedCallerTokens Cache => Gateway.Services.GetRequiredService<ValidatedCallerTokens>();
 
@@ -72,7 +72,7 @@ public class ValidatedCallerTokensTests : GatewayTest
             "header changed" => $"{WithClaim(header, "kid", "other")}.{payload}.{signature}",
             _ => throw new ArgumentOutOfRangeException(nameof(tampering)),
         };
-        var response = await Gateway.CreateCaller(tampered).PostAsync("/ett/wallet-api/transfers", new StringContent("{}"));
+        var response = await Gateway.CreateCaller(tampered).PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", new StringContent("{}"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Single(Upstreams.EttRequests);

@@ -34,11 +34,11 @@ public class LimitsTests : GatewayTest
     {
         var greedy = Gateway.CreateCaller(Upstreams.CallerToken(clientId: "greedy-app"));
         var other = Gateway.CreateCaller(Upstreams.CallerToken(clientId: "other-app"));
-        for (var i = 0; i < Burst; i++) Assert.Equal(HttpStatusCode.OK, (await greedy.GetAsync("/ett/wallet-api/wallets")).StatusCode);
+        for (var i = 0; i < Burst; i++) Assert.Equal(HttpStatusCode.OK, (await greedy.GetAsync($"/ett/wallet-api/wallets?organizationId={_organization}")).StatusCode);
         var before = Upstreams.EttRequests.Count;
 
-        var throttled = await greedy.GetAsync("/ett/wallet-api/wallets");
-        var served = await other.GetAsync("/ett/wallet-api/wallets");
+        var throttled = await greedy.GetAsync($"/ett/wallet-api/wallets?organizationId={_organization}");
+        var served = await other.GetAsync($"/ett/wallet-api/wallets?organizationId={_organization}");
 
         await throttled.ProblemAsync(HttpStatusCode.TooManyRequests, "rate-limited");
         Assert.True(int.Parse(throttled.Headers.GetValues("Retry-After").Single()) >= 1);
@@ -52,7 +52,7 @@ public class LimitsTests : GatewayTest
         using var anonymous = Gateway.CreateClient();
         for (var i = 0; i < Burst + 2; i++) Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
 
-        for (var i = 0; i < Burst; i++) Assert.Equal(HttpStatusCode.OK, (await Caller.GetAsync("/ett/wallet-api/wallets")).StatusCode);
+        for (var i = 0; i < Burst; i++) Assert.Equal(HttpStatusCode.OK, (await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={_organization}")).StatusCode);
     }
 
     public static TheoryData<string, string, int> OversizedBodies => new()
@@ -60,7 +60,7 @@ public class LimitsTests : GatewayTest
         { "composite", "/organizations/{org}/contracts", MaxBody + 1 },
         { "composite, far over", "/organizations/{org}/contracts", 10 * 1024 * 1024 },
         { "operation", "/organizations/{org}/transfers", MaxBody + 1 },
-        { "passthrough", "/ett/wallet-api/transfers", PassthroughMaxBody + 1 },
+        { "passthrough", "/ett/wallet-api/transfers?organizationId={org}", PassthroughMaxBody + 1 },
     };
 
     [Theory]
@@ -97,7 +97,7 @@ public class LimitsTests : GatewayTest
     [Fact]
     public async Task The_passthrough_has_its_own_larger_body_limit()
     {
-        var response = await Caller.PostAsync("/ett/wallet-api/transfers",
+        var response = await Caller.PostAsync($"/ett/wallet-api/transfers?organizationId={_organization}",
             new StringContent(new string('x', MaxBody * 2), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -106,7 +106,7 @@ public class LimitsTests : GatewayTest
 
     public static TheoryData<string> OversizedHeaderPaths => new()
     {
-        "/ett/wallet-api/wallets",
+        "/ett/wallet-api/wallets?organizationId={org}",
         "/organizations/{org}/contracts",
         "/health/ready",
     };
@@ -127,7 +127,7 @@ public class LimitsTests : GatewayTest
     [Fact]
     public async Task Many_small_headers_adding_up_over_the_limit_are_refused_too()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/ett/wallet-api/wallets");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/ett/wallet-api/wallets?organizationId={_organization}");
         for (var i = 0; i < 100; i++) request.Headers.Add($"X-Small-{i}", new string('b', MaxHeaders / 80));
 
         var response = await Caller.SendAsync(request);

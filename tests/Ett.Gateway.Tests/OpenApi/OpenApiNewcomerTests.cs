@@ -131,6 +131,7 @@ public class OpenApiNewcomerTests(GatewayDocumentsFactory factory) : IClassFixtu
         await using var gateway = await SandboxGateway.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Sandbox:Enabled"] = "true",
+            ["Sandbox:AllowOutsideDevelopment"] = "true", // the tests' environment is Testing
             ["OpenApi:TokenUrl"] = "/sandbox/idp/connect/token",
             ["OpenApi:Scopes:0"] = "ett.read",
             ["OpenApi:Scopes:1"] = "ett.write",

@@ -20,7 +20,7 @@ public class PassthroughErrorsTests : GatewayTest
             return context.Response.WriteAsync("ETT's own 401 body");
         };
 
-        var response = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var response = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadGateway, "upstream-unavailable");
         Assert.Equal(401, problem.GetProperty("upstreamStatus").GetInt32());
@@ -38,7 +38,7 @@ public class PassthroughErrorsTests : GatewayTest
             return Task.CompletedTask;
         };
 
-        var response = await Caller.PostAsync("/ett/wallet-api/transfers", new StringContent("{}"));
+        var response = await Caller.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", new StringContent("{}"));
 
         await response.ProblemAsync(HttpStatusCode.BadGateway, "upstream-unavailable");
         Assert.Single(Upstreams.EttRequests);
@@ -53,7 +53,7 @@ public class PassthroughErrorsTests : GatewayTest
             return context.Response.WriteAsync("ETT's own 503");
         };
 
-        var response = await Caller.GetAsync("/ett/wallet-api/wallets");
+        var response = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("ETT's own 503", await response.Content.ReadAsStringAsync());

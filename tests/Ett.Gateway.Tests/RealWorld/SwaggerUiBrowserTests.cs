@@ -59,7 +59,9 @@ public sealed class SwaggerUiBrowserTests : IAsyncLifetime
         Assert.Equal("403", refused.GetProperty("shown").GetString());
         var problem = JsonDocument.Parse(refused.GetProperty("body").GetString()!).RootElement;
         Assert.Equal("https://ett-gateway/problems/forbidden", problem.GetProperty("type").GetString());
+        Assert.Contains("lacks the permission Ett.Transfer", problem.GetProperty("detail").GetString());
         Assert.Contains("https://ett-gateway/problems/forbidden", refused.GetProperty("shownBody").GetString());
+        Assert.Contains("lacks the permission Ett.Transfer", refused.GetProperty("shownBody").GetString());
 
         Assert.True(Directory.GetFiles(Screenshots, "*.png").Length >= 10, $"screenshots in {Screenshots}");
     }

@@ -206,6 +206,10 @@ public sealed class SandboxFaultTests
             ["Ett:ClientSecret"] = SandboxSeed.EttClientSecret,
             ["Callers:Authority"] = sandbox.IdpIssuer,
             ["Callers:Audience"] = sandbox.Options.IdpAudience,
+            // What a caller sees of one ETT failure: the gateway's own retries and budgets are tested in Upstream/EttResilienceTests.
+            ["Ett:Resilience:MaxRetries"] = "0",
+            ["Ett:Resilience:Timeout"] = "00:10:00",
+            ["Ett:Resilience:AttemptTimeout"] = "00:10:00",
         }, time);
         return new FaultedGateway(sandbox, gateway, time);
     }

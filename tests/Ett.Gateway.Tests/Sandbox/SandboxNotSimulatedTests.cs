@@ -23,11 +23,16 @@ public sealed class SandboxNotSimulatedTests : IAsyncLifetime
         { "POST", $"/ett/api/reports?{Producer}" },
         { "GET", $"/ett/api/reports?{Producer}" },
         { "GET", $"/ett/api/reports/{Guid.Empty}/download?{Producer}" },
-        { "GET", "/ett/api/authorization/client/sandbox-ett-client" },
+    };
+
+    /// <summary>Hidden and inter-wallet operations: the gateway never forwards them, so only ETT's own callers meet the sandbox's 501.</summary>
+    public static TheoryData<string, string> UnsimulatedAndNeverForwarded() => new()
+    {
         { "GET", $"/ett/api/certificates/spreadsheet?{Producer}" },
         { "POST", "/ett/wallet-api/v1/slices" },
         { "GET", $"/ett/wallet-api/slices?{Producer}" },
         { "GET", $"/ett/api/claim-automation?{Producer}" },
+        { "GET", "/ett/api/authorization/client/sandbox-ett-client" },
         { "GET", $"/ett/api/transfer/transfer-agreements?{Producer}" },
     };
 
@@ -46,6 +51,23 @@ public sealed class SandboxNotSimulatedTests : IAsyncLifetime
         Assert.Equal("Not simulated by the sandbox", problem.GetProperty("title").GetString());
         Assert.Equal(2, _env.Sandbox.State.Requests.Count(r => r.Method == method && r.Path == "/sandbox/ett" + path[4..].Split('?')[0]));
         Assert.Equal(1, _env.Sandbox.State.Requests.Count(r => r.Path.EndsWith("ett-token", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(UnsimulatedAndNeverForwarded))]
+    public async Task Unsimulated_operation_the_gateway_never_forwards_is_a_501_problem_at_the_sandbox(string method, string path)
+    {
+        using var ett = await _env.Sandbox.CreateEttClientAsync();
+        var caller = await _env.CreateCallerAsync();
+
+        using var direct = await ett.SendAsync(new HttpRequestMessage(new HttpMethod(method), path["/ett/".Length..]));
+        using var proxied = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal(HttpStatusCode.NotImplemented, direct.StatusCode);
+        var problem = JsonDocument.Parse(await direct.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("https://ett-sandbox.local/problems/not-simulated", problem.GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, proxied.StatusCode);
+        Assert.Equal(1, _env.Sandbox.State.Requests.Count(r => r.Method == method && r.Path == "/sandbox/ett" + path[4..].Split('?')[0]));
     }
 
     [Fact]
