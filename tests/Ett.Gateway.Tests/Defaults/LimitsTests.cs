@@ -101,7 +101,7 @@ public class LimitsTests : GatewayTest
             new StringContent(new string('x', MaxBody * 2), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(MaxBody * 2, Upstreams.EttRequests.Single().Body.Length);
+        Assert.Equal(MaxBody * 2, Upstreams.EttRequests.Single(r => r.Method == "POST" && r.Path == "/wallet-api/transfers").Body.Length);
     }
 
     public static TheoryData<string> OversizedHeaderPaths => new()
