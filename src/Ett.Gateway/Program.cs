@@ -1,4 +1,5 @@
 using Ett.Gateway.Callers;
+using Ett.Gateway.ClientSecrets;
 using Ett.Gateway.Defaults;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Features.Certificates;
@@ -34,6 +35,7 @@ builder.Services.AddContracts();
 builder.Services.AddPartners();
 builder.Services.AddTransfers();
 builder.Services.AddClaims();
+builder.Services.AddClientSecrets();
 
 var app = builder.Build();
 
@@ -58,6 +60,7 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapOperations();
+app.MapClientSecrets();
 
 app.Run();
 

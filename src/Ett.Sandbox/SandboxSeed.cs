@@ -29,7 +29,10 @@ public static class SandboxSeed
     /// <summary>Read-only development caller (role Ett.Read).</summary>
     public const string ReaderClientId = "sandbox-reader";
 
-    /// <summary>Secret of both development callers.</summary>
+    /// <summary>Development operator (roles Ett.Read and Ett.Admin): the gateway's ETT client secrets.</summary>
+    public const string AdminClientId = "sandbox-admin";
+
+    /// <summary>Secret of the development callers.</summary>
     public const string CallerClientSecret = "sandbox-secret";
 
     /// <summary>Registry name in every seeded certificate's federatedStreamId.</summary>

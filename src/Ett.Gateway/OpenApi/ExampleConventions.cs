@@ -36,6 +36,8 @@ internal sealed partial class ExampleConventions : IOpenApiDocumentTransformer
         ["redirectUrl"] = "https://app.example.com/onboarding/done",
         ["language"] = "en",
         ["client"] = "default",
+        ["clientName"] = "default",
+        ["keyId"] = "c2ed0000-0000-4000-8000-000000000001",
         [IdempotencyKey] = "demo-1",
     };
 

@@ -20,6 +20,36 @@ public sealed class EttClient(IHttpClientFactory httpClients)
         return (await SendAsync<EttResultList<Consent>>(request, ct)).Items;
     }
 
+    /// <summary>A client's own secrets, read with its own token: ETT lets a client manage only its organization's clients.</summary>
+    public async Task<IReadOnlyList<EttCredential>> GetCredentialsAsync(string clientName, string clientId, CancellationToken ct)
+    {
+        using var request = ForClient(HttpMethod.Get, CredentialsPath(clientId), clientName);
+        return (await SendAsync<EttResultList<EttCredential>>(request, ct)).Items;
+    }
+
+    /// <summary>A new secret, valid a year; ETT refuses a third (400).</summary>
+    public async Task<EttCreatedCredential> CreateCredentialAsync(string clientName, string clientId, CancellationToken ct)
+    {
+        using var request = ForClient(HttpMethod.Post, CredentialsPath(clientId), clientName);
+        return await SendAsync<EttCreatedCredential>(request, ct);
+    }
+
+    public async Task DeleteCredentialAsync(string clientName, string clientId, Guid keyId, CancellationToken ct)
+    {
+        using var request = ForClient(HttpMethod.Delete, $"{CredentialsPath(clientId)}/{keyId}", clientName);
+        using var response = await SendRawAsync(request, ct);
+        await EttRequest.EnsureSuccessAsync(response, ct);
+    }
+
+    private static string CredentialsPath(string clientId) => $"api/authorization/clients/{Uri.EscapeDataString(clientId)}/credentials";
+
+    private static HttpRequestMessage ForClient(HttpMethod method, string path, string clientName)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Options.Set(EttRequest.ClientName, clientName);
+        return request;
+    }
+
     public async Task<EttMeteringPointList> GetMeteringPointsAsync(Guid organizationId, CancellationToken ct) =>
         await GetAsync<EttMeteringPointList>($"api/measurements/meteringpoints?organizationId={organizationId}", ct);
 

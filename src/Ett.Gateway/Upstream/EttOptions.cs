@@ -34,6 +34,12 @@ public sealed record EttOptions
     /// </summary>
     public TimeSpan ConsentsRecheckAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Readiness is Degraded once a configured client's secret expires within this (<c>Ett:SecretExpiryWarning</c>).</summary>
+    public TimeSpan SecretExpiryWarning { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>How often each client's secrets are read from ETT's credentials API; zero reads them never.</summary>
+    public TimeSpan SecretExpiryRefresh { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Pinned <c>X-API-Version</c> per ETT API group (<see cref="ApiGroup"/> names); <c>1</c> where unset.</summary>
     public Dictionary<string, string> ApiVersions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -8,6 +8,12 @@ public sealed record EttResultList<T>(IReadOnlyList<T>? Result)
     public IReadOnlyList<T> Items => Result ?? [];
 }
 
+/// <summary>One of an ETT client's secrets as ETT's credentials API lists it: no value; the hint is its first characters.</summary>
+public sealed record EttCredential(string? Hint, Guid KeyId, long? StartDate, long? EndDate);
+
+/// <summary>A secret ETT just created (200, EO CredentialController.CreateCredential): its value is returned this once.</summary>
+public sealed record EttCreatedCredential(string? Hint, Guid KeyId, long? StartDate, long? EndDate, string? Secret);
+
 public sealed record EttPage<T>(IReadOnlyList<T>? Result, EttPageInfo? Metadata)
 {
     public IReadOnlyList<T> Items => Result ?? [];

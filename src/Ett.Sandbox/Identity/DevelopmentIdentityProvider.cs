@@ -22,6 +22,7 @@ internal sealed class DevelopmentIdentityProvider : IDisposable
     [
         new(SandboxSeed.CallerClientId, SandboxSeed.CallerClientSecret, ["Ett.Read", "Ett.Write"], "ett.read ett.write"),
         new(SandboxSeed.ReaderClientId, SandboxSeed.CallerClientSecret, ["Ett.Read"], "ett.read"),
+        new(SandboxSeed.AdminClientId, SandboxSeed.CallerClientSecret, ["Ett.Read", "Ett.Admin"], "ett.read ett.admin"),
     ];
 
     private readonly TimeProvider _time;

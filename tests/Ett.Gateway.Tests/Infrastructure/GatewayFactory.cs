@@ -45,6 +45,8 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
         builder.UseSetting("Ett:Resilience:RetryDelay", "00:00:00");
         // Tests fire bursts of parallel requests from one caller; the per-caller rate limit is tested in Defaults/LimitsTests.
         builder.UseSetting("Limits:CallerTokenLimit", "1000000");
+        // No background reads of ETT's credentials API unless a test asks (ClientSecrets/ClientSecretTests).
+        builder.UseSetting("Ett:SecretExpiryRefresh", "00:00:00");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {
