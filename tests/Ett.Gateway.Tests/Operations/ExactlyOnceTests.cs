@@ -1,6 +1,9 @@
 using System.Net;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Upstream;
+using SandboxCertificateType = Ett.Sandbox.SandboxCertificateType;
+using SandboxSeed = Ett.Sandbox.SandboxSeed;
+using Ett.Sandbox.Faults;
 using Microsoft.Extensions.DependencyInjection;
 using static Ett.Gateway.Tests.Operations.OperationsSandbox;
 
@@ -87,26 +90,72 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
     [Fact]
     public async Task Multi_slice_leg_whose_response_was_lost_is_decided_completed_with_zero_resends()
     {
-        // ETT applied the transfer but its answer was lost; ETT lists it as two slices (ETT-SOURCE-REVIEW.md #2).
-        env.StartGateway(services =>
-        {
-            services.AddSingleton<IEttLegSender>(provider => new AnswerLostSender(new EttLegSender(provider.GetRequiredService<EttClient>())));
-            services.AddHttpClient(EttRequest.HttpClientName).AddHttpMessageHandler(() => new TransfersListedPerSlice());
-        });
+        // The trader holds each DK2 solar certificate as two slices (received in pieces); ETT applies the transfer,
+        // its answer is lost, and ETT's list shows one row per slice moved (ETT-SOURCE-REVIEW.md #2).
+        env.StartGateway();
         var caller = await env.CallerAsync();
-        var traderBefore = env.Ett.AvailableWh(Trader, Ett.Sandbox.SandboxCertificateType.Production);
-        var response = await Post(caller, new { partnerOrganizationId = Trader, quantityWh = 1000 }, "lost-answer");
-        var operationId = (await JsonOf(response)).GetProperty("operationId").GetGuid();
-        Assert.Equal("unknown", (await JsonOf(response)).GetProperty("legs")[0].GetProperty("status").GetString());
+        var certificate = env.AvailableProduction(Trader, "DK2")[0];
+        var holding = env.Ett.Ledger(Trader)!.Certificates.Single(c => c.StreamId == certificate.StreamId);
+        Assert.Equal(2, holding.Slices.Count(s => s.State == "available"));
+        env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.ResponseLost, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
+
+        var response = await caller.SendAsync(OperationsSandbox.Post($"/organizations/{Trader}/transfers",
+            new { partnerOrganizationId = Consumer, quantityWh = certificate.AvailableWh, gridArea = "DK2" }, "lost-answer"));
+        var accepted = await JsonOf(response);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("unknown", accepted.GetProperty("legs").EnumerateArray().Single().GetProperty("status").GetString());
 
         env.Time.Advance(TimeSpan.FromMinutes(6));
         await env.SettleAsync();
         await env.SettleAsync();
 
-        var operation = await env.GetOperationAsync(caller, operationId);
+        var operation = await env.GetOperationAsync(caller, accepted.GetProperty("operationId").GetGuid());
         Assert.Equal("completed", operation.GetProperty("status").GetString());
         Assert.Single(env.EttPosts("transfers"));
-        Assert.Equal(traderBefore + 1000, env.Ett.AvailableWh(Trader, Ett.Sandbox.SandboxCertificateType.Production));
+        var moved = env.Ett.Ledger(Trader)!.Transfers.Where(t => t.StreamId == certificate.StreamId && t.RequestId != Guid.Empty).ToList();
+        Assert.Equal(2, moved.Count);
+        Assert.Single(moved.Select(t => t.RequestId).Distinct());
+        Assert.Equal(certificate.AvailableWh, moved.Sum(t => t.QuantityWh));
+        Assert.Equal(0, env.Ett.CertificatesOf(Trader).Single(c => c.StreamId == certificate.StreamId).AvailableWh);
+    }
+
+    [Fact]
+    public async Task Organization_with_more_than_1000_tied_certificates_never_gets_one_certificate_planned_twice()
+    {
+        // 1,200 certificates whose ends tie in groups of 60: ETT's pages of 1,000 split a tie, in another order on each call.
+        await using var large = await OperationsSandbox.StartAsync(new Dictionary<string, string?>
+        {
+            ["Ett:Clients:0:Name"] = "trial",
+            ["Ett:Clients:0:ClientId"] = SandboxSeed.EttClientId,
+            ["Ett:Clients:0:ClientSecret"] = SandboxSeed.EttClientSecret,
+            ["Ett:Clients:1:Name"] = "large",
+            ["Ett:Clients:1:ClientId"] = SandboxSeed.ThirdEttClientId,
+            ["Ett:Clients:1:ClientSecret"] = SandboxSeed.ThirdEttClientSecret,
+            ["Operations:WorkerBatchSize"] = "1000",
+        });
+        large.StartGateway();
+        var caller = await large.CallerAsync();
+        var organization = SandboxSeed.LargeProducerOrganizationId;
+        var certificates = large.AvailableProduction(organization);
+        Assert.Equal(1200, certificates.Count);
+        var allButOneWh = certificates.Sum(c => c.AvailableWh) - 1;
+
+        var response = await caller.SendAsync(OperationsSandbox.Post($"/organizations/{organization}/transfers",
+            new { partnerOrganizationId = Trader, quantityWh = allButOneWh }, "nearly-all"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await large.SettleAsync();
+        await large.SettleAsync();
+
+        var operation = await large.GetOperationAsync(caller, (await JsonOf(response)).GetProperty("operationId").GetGuid());
+        var legs = operation.GetProperty("legs").EnumerateArray().ToList();
+        Assert.Equal(1200, legs.Select(l => l.GetProperty("certificate").GetProperty("streamId").GetGuid()).Distinct().Count());
+        Assert.Equal(1200, legs.Count);
+        Assert.Equal("completed", operation.GetProperty("status").GetString());
+        var ledger = large.Ett.Ledger(organization)!;
+        Assert.Equal(1200, ledger.Requests.Count);
+        Assert.All(ledger.Transfers.GroupBy(t => t.StreamId), moved => Assert.Single(moved.Select(t => t.RequestId).Distinct()));
+        Assert.Equal(allButOneWh, ledger.Transfers.Where(t => t.State == "completed").Sum(t => t.QuantityWh));
+        Assert.Equal(1, large.Ett.AvailableWh(organization, SandboxCertificateType.Production));
     }
 
     private static Task<HttpResponseMessage> Post(HttpClient caller, object body, string key) => caller.SendAsync(OperationsSandbox.Post(Transfers, body, key));
@@ -135,47 +184,6 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
             if (!Open) return Task.CompletedTask;
             if (Interlocked.Increment(ref arrived) >= count) all.TrySetResult();
             return all.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-    }
-
-    /// <summary>"Applied, then the response is lost": ETT does the work, the gateway never hears.</summary>
-    private sealed class AnswerLostSender(IEttLegSender real) : IEttLegSender
-    {
-        public async Task<Guid> PostAsync(Guid organizationId, Ett.Gateway.Operations.Store.OperationKind kind, Ett.Gateway.Operations.Store.PlannedLeg leg, CancellationToken cancellationToken)
-        {
-            await real.PostAsync(organizationId, kind, leg, cancellationToken);
-            throw new TaskCanceledException("The response was lost.");
-        }
-    }
-
-    /// <summary>ETT's transfer list as the wallet gives it for a certificate held in two slices: each row split in two.</summary>
-    private sealed class TransfersListedPerSlice : DelegatingHandler
-    {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var response = await base.SendAsync(request, cancellationToken);
-            if (request.Method != HttpMethod.Get || !request.RequestUri!.AbsolutePath.EndsWith("/wallet-api/transfers", StringComparison.Ordinal)) return response;
-            var page = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
-            var rows = page["result"]!.AsArray();
-            var slices = new System.Text.Json.Nodes.JsonArray();
-            foreach (var row in rows)
-            {
-                var quantity = row!["quantity"]!.GetValue<long>();
-                foreach (var part in new[] { quantity / 2, quantity - quantity / 2 })
-                {
-                    var slice = row.DeepClone();
-                    slice["quantity"] = part;
-                    slices.Add(slice);
-                }
-            }
-            page["result"] = slices;
-            if (page["metadata"] is { } metadata)
-            {
-                metadata["count"] = slices.Count;
-                metadata["total"] = metadata["total"]!.GetValue<int>() * 2;
-            }
-            response.Content = new StringContent(page.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
-            return response;
         }
     }
 
