@@ -158,6 +158,41 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         Assert.Equal(1, large.Ett.AvailableWh(organization, SandboxCertificateType.Production));
     }
 
+    [Fact]
+    public async Task Legs_the_circuit_breaker_refused_stay_planned_and_are_sent_once_it_closes()
+    {
+        // Any failure among two or more calls opens the wallet API's circuit: the first leg's 503 opens it for the rest.
+        await using var breaking = await OperationsSandbox.StartAsync(new Dictionary<string, string?>
+        {
+            ["Ett:Resilience:BreakerMinimumThroughput"] = "2",
+            ["Ett:Resilience:BreakerFailureRatio"] = "0.01",
+            ["Ett:Resilience:BreakDuration"] = "00:00:30",
+        });
+        breaking.StartGateway();
+        var caller = await breaking.CallerAsync();
+        var certificates = breaking.AvailableProduction(Producer, "DK1").Take(3).ToList();
+        breaking.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 503, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
+
+        var response = await caller.SendAsync(OperationsSandbox.Post(Transfers,
+            new { partnerOrganizationId = Trader, quantityWh = certificates.Sum(c => c.AvailableWh), gridArea = "DK1" }, "breaker"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var legs = (await JsonOf(response)).GetProperty("legs").EnumerateArray().ToList();
+        Assert.Equal(["unknown", "planned", "planned"], legs.Select(l => l.GetProperty("status").GetString()));
+        Assert.All(legs.Skip(1), l => Assert.Contains("ETT never saw it", l.GetProperty("detail").GetString()));
+        Assert.Single(breaking.Sandbox.Faults.Applied);
+        Assert.Empty(breaking.EttPosts("transfers"));
+
+        breaking.Time.Advance(TimeSpan.FromMinutes(6));
+        for (var round = 0; round < 3; round++) await breaking.SettleAsync();
+
+        var operation = await breaking.GetOperationAsync(caller, (await JsonOf(response)).GetProperty("operationId").GetGuid());
+        Assert.Equal("completed", operation.GetProperty("status").GetString());
+        Assert.Equal(3, breaking.EttPosts("transfers").Count);
+        var moved = breaking.Ett.Ledger(Producer)!.Transfers.Where(t => certificates.Any(c => c.StreamId == t.StreamId) && t.RequestId != Guid.Empty).ToList();
+        Assert.Equal(certificates.Select(c => c.StreamId).Order(), moved.Select(t => t.StreamId).Order());
+    }
+
     private static Task<HttpResponseMessage> Post(HttpClient caller, object body, string key) => caller.SendAsync(OperationsSandbox.Post(Transfers, body, key));
 
     /// <summary>Holds each certificate list read until as many have arrived (bounded, so a broken test fails instead of hanging).</summary>
