@@ -1,5 +1,6 @@
 using System.Net;
 using Ett.Gateway.Operations;
+using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
 using SandboxCertificateType = Ett.Sandbox.SandboxCertificateType;
 using SandboxSeed = Ett.Sandbox.SandboxSeed;
@@ -43,33 +44,71 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
     [Fact]
     public async Task Leg_whose_request_status_is_404_reaches_a_final_state_within_the_bound()
     {
-        // ETT accepted a request it no longer knows (its request-status answers 404): the request id is ETT's only trace.
-        env.StartGateway(services => services.AddSingleton<IEttLegSender, UnknownToEttSender>());
+        // ETT took the transfer, but its request-status answers 404 (ETT no longer knows the request id): its lists decide.
+        env.StartGateway();
         var caller = await env.CallerAsync();
+        env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 404, Method = "GET", Path = "*/wallet-api/request-status/*" });
         var response = await Post(caller, new { partnerOrganizationId = Trader, quantityWh = 1000 }, "forgotten");
         var operationId = (await JsonOf(response)).GetProperty("operationId").GetGuid();
+        await env.Ett.WhenIdleAsync();
 
         for (var iteration = 0; iteration < OperationsWorker.StatusFailuresBeforeReconcile; iteration++) await env.RunWorkerAsync();
         var afterPolls = await env.GetOperationAsync(caller, operationId);
         env.Time.Advance(TimeSpan.FromMinutes(6));
         await env.RunWorkerAsync();
-        var statusCalls = env.Ett.Requests.Count(r => r.Path.Contains("/request-status/", StringComparison.Ordinal));
         await env.RunWorkerAsync();
 
         Assert.Equal("unknown", afterPolls.GetProperty("legs")[0].GetProperty("status").GetString());
         var operation = await env.GetOperationAsync(caller, operationId);
-        Assert.Equal("failed", operation.GetProperty("status").GetString());
-        Assert.Contains("lists none", operation.GetProperty("legs")[0].GetProperty("detail").GetString());
-        Assert.Equal(OperationsWorker.StatusFailuresBeforeReconcile, statusCalls);
-        Assert.Equal(statusCalls, env.Ett.Requests.Count(r => r.Path.Contains("/request-status/", StringComparison.Ordinal)));
-        Assert.Empty(env.EttPosts("transfers"));
+        Assert.Equal("completed", operation.GetProperty("status").GetString());
+        Assert.Contains("ETT lists this transfer", operation.GetProperty("legs")[0].GetProperty("detail").GetString());
+        Assert.Equal(OperationsWorker.StatusFailuresBeforeReconcile, env.Sandbox.Faults.Applied.Count);
+        Assert.Single(env.EttPosts("transfers"));
+    }
+
+    [Fact]
+    public async Task The_key_lease_is_renewed_while_planning_reads_a_large_wallet_so_a_retry_gets_409_instead_of_taking_over()
+    {
+        await using var slow = await OperationsSandbox.StartAsync(new Dictionary<string, string?>
+        {
+            // ETT's answer is held for two fake minutes: the call budgets must outlast it.
+            ["Ett:Resilience:Timeout"] = "00:10:00",
+            ["Ett:Resilience:AttemptTimeout"] = "00:10:00",
+            ["Operations:LeaseDuration"] = "00:01:00",
+        });
+        var held = new HeldCertificateRead();
+        var renewals = new SemaphoreSlim(0);
+        slow.StartGateway(services =>
+        {
+            services.AddHttpClient(EttRequest.HttpClientName).AddHttpMessageHandler(() => new HoldingHandler(held));
+            services.AddSingleton<IIdempotencyStore>(provider =>
+                new CountedRenewals(provider.GetRequiredService<SqlOperationsStore>(), renewals));
+        });
+        var caller = await slow.CallerAsync();
+        var body = new { partnerOrganizationId = Trader, quantityWh = 1000 };
+        held.Armed = true;
+
+        var first = Post(caller, body, "slow-read");
+        await held.Arrived.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var step = 0; step < 6; step++)
+        {
+            slow.Time.Advance(TimeSpan.FromSeconds(20));
+            Assert.True(await renewals.WaitAsync(TimeSpan.FromSeconds(30)), "the lease was not renewed while ETT's certificates were read");
+        }
+        var retry = await Post(caller, body, "slow-read");
+        held.Release();
+        var answered = await first;
+
+        Assert.Equal(HttpStatusCode.Conflict, retry.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, answered.StatusCode);
+        Assert.Single(slow.EttPosts("transfers"));
     }
 
     [Fact]
     public async Task Worker_completes_the_key_of_a_request_that_died_so_it_is_purged_after_retention()
     {
-        var doomed = env.StartGateway(services => services.AddSingleton<Ett.Gateway.Operations.Store.IIdempotencyStore>(provider =>
-            new CrashingKeys(provider.GetRequiredService<Ett.Gateway.Operations.Store.SqlOperationsStore>())));
+        var doomed = env.StartGateway(services => services.AddSingleton<IIdempotencyStore>(provider =>
+            new CrashingKeys(provider.GetRequiredService<SqlOperationsStore>())));
         var died = await Post(await env.CallerAsync(doomed), new { partnerOrganizationId = Trader, quantityWh = 1000 }, "died");
         Assert.Equal(HttpStatusCode.InternalServerError, died.StatusCode);
         await env.StopAsync(doomed);
@@ -206,6 +245,64 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Holds the first certificate read once armed, until released (bounded, so a broken test fails instead of hanging).</summary>
+    private sealed class HeldCertificateRead
+    {
+        private readonly TaskCompletionSource arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int taken;
+
+        public volatile bool Armed;
+
+        public Task Arrived => arrived.Task;
+
+        public void Release() => released.TrySetResult();
+
+        public async Task HoldAsync(HttpRequestMessage request)
+        {
+            if (!Armed || request.Method != HttpMethod.Get || !request.RequestUri!.AbsolutePath.EndsWith("/wallet-api/certificates", StringComparison.Ordinal)
+                || Interlocked.Exchange(ref taken, 1) == 1) return;
+            arrived.TrySetResult();
+            await released.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    private sealed class HoldingHandler(HeldCertificateRead hold) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await hold.HoldAsync(request);
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The real key store, signalling each lease renewal once it is stored.</summary>
+    private sealed class CountedRenewals(IIdempotencyStore inner, SemaphoreSlim renewed) : IIdempotencyStore
+    {
+        public Task<IdempotencyBegin> TryBeginAsync(string callerId, string key, string fingerprint, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+            inner.TryBeginAsync(callerId, key, fingerprint, leaseDuration, cancellationToken);
+
+        public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken) =>
+            inner.CompleteAsync(lease, response, cancellationToken);
+
+        public async Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)
+        {
+            var renewedNow = await inner.RenewLeaseAsync(lease, leaseDuration, cancellationToken);
+            renewed.Release();
+            return renewedNow;
+        }
+
+        public Task<bool> ReleaseAsync(IdempotencyLease lease, CancellationToken cancellationToken) => inner.ReleaseAsync(lease, cancellationToken);
+
+        public Task<int> PurgeExpiredAsync(CancellationToken cancellationToken) => inner.PurgeExpiredAsync(cancellationToken);
+
+        public Task<IReadOnlyList<AbandonedKey>> ListAbandonedAsync(int limit, CancellationToken cancellationToken) =>
+            inner.ListAbandonedAsync(limit, cancellationToken);
+
+        public Task<bool> CompleteAbandonedAsync(AbandonedKey key, StoredResponse response, CancellationToken cancellationToken) =>
+            inner.CompleteAbandonedAsync(key, response, cancellationToken);
+    }
+
     private sealed class ArrivalBarrier(int count)
     {
         private readonly TaskCompletionSource all = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -222,10 +319,4 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         }
     }
 
-    /// <summary>"ETT accepted" with a request id ETT never issued, and nothing moved.</summary>
-    private sealed class UnknownToEttSender : IEttLegSender
-    {
-        public Task<Guid> PostAsync(Guid organizationId, Ett.Gateway.Operations.Store.OperationKind kind, Ett.Gateway.Operations.Store.PlannedLeg leg, CancellationToken cancellationToken) =>
-            Task.FromResult(Guid.NewGuid());
-    }
 }
