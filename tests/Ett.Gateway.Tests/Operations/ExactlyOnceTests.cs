@@ -232,6 +232,36 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         Assert.Equal(certificates.Select(c => c.StreamId).Order(), moved.Select(t => t.StreamId).Order());
     }
 
+    [Fact]
+    public async Task Two_unknown_legs_of_one_certificate_are_told_apart_by_what_ETT_lists_so_neither_stays_stuck()
+    {
+        // Found by the chaos test (seed 11): two operations' legs of one certificate to one receiver both went unobserved,
+        // ETT applied one; its list (one sum per certificate and receiver) shows exactly one of the two quantities.
+        env.StartGateway();
+        var caller = await env.CallerAsync();
+        var certificate = env.AvailableProduction(Producer, "DK1")[0];
+        var body = (long quantityWh) => new { partnerOrganizationId = Trader, quantityWh, gridArea = "DK1" };
+        env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.ResponseLost, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
+        var applied = await JsonOf(await Post(caller, body(1000), "applied-unheard"));
+        env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 503, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
+        var refused = await JsonOf(await Post(caller, body(2000), "refused-unheard"));
+        Assert.All(new[] { applied, refused }, operation => Assert.Equal("unknown", operation.GetProperty("legs")[0].GetProperty("status").GetString()));
+        Assert.All(new[] { applied, refused }, operation => Assert.Equal(certificate.StreamId, operation.GetProperty("legs")[0].GetProperty("certificate").GetProperty("streamId").GetGuid()));
+
+        // Whichever is decided first, the other waits while the re-sent leg is in flight, then is decided a round later.
+        for (var round = 0; round < 2; round++)
+        {
+            env.Time.Advance(TimeSpan.FromMinutes(6));
+            for (var settle = 0; settle < 3; settle++) await env.SettleAsync();
+        }
+
+        var first = await env.GetOperationAsync(caller, applied.GetProperty("operationId").GetGuid());
+        var second = await env.GetOperationAsync(caller, refused.GetProperty("operationId").GetGuid());
+        Assert.True(first.GetProperty("status").GetString() == "completed" && second.GetProperty("status").GetString() == "completed", $"{first}\n{second}");
+        Assert.Equal([1000L, 2000L], env.EttPosts("transfers").Select(p => System.Text.Json.JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal(3000, env.Ett.Ledger(Producer)!.Transfers.Where(t => t.StreamId == certificate.StreamId && t.RequestId != Guid.Empty).Sum(t => t.QuantityWh));
+    }
+
     private static Task<HttpResponseMessage> Post(HttpClient caller, object body, string key) => caller.SendAsync(OperationsSandbox.Post(Transfers, body, key));
 
     /// <summary>Holds each certificate list read until as many have arrived (bounded, so a broken test fails instead of hanging).</summary>
