@@ -32,7 +32,7 @@ public sealed class SandboxNotSimulatedTests : IAsyncLifetime
         { "POST", "/ett/wallet-api/v1/slices" },
         { "GET", $"/ett/wallet-api/slices?{Producer}" },
         { "GET", $"/ett/api/claim-automation?{Producer}" },
-        { "GET", "/ett/api/authorization/client/sandbox-ett-client" },
+        { "GET", $"/ett/api/authorization/client/{Ett.Sandbox.SandboxSeed.EttClientId}" },
         { "GET", $"/ett/api/transfer/transfer-agreements?{Producer}" },
     };
 
