@@ -56,7 +56,11 @@ internal sealed class IdempotentRequests(
                 return TypedResults.Problem("This Idempotency-Key was already used with a different request.",
                     statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused", type: ProblemTypes.IdempotencyKeyReused);
             case IdempotencyBegin.Started started:
-                return await RunAsync(new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body), time.GetUtcNow()), work, cancellationToken);
+                var attempt = new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body), time.GetUtcNow())
+                {
+                    CorrelationId = http.Features.Get<Observability.CorrelationFeature>()?.Id,
+                };
+                return await RunAsync(attempt, work, cancellationToken);
             case var other:
                 throw new InvalidOperationException($"Unexpected idempotency outcome {other.GetType().Name}.");
         }
@@ -172,6 +176,9 @@ internal sealed class IdempotentAttempt(IdempotencyBegin.Started started, string
 
     /// <summary>The request as the gateway bound it, kept with the operation.</summary>
     public string RequestJson => requestJson;
+
+    /// <summary>The request's correlation id, kept with the operation.</summary>
+    public string? CorrelationId { get; init; }
 
     /// <summary>The operation an earlier attempt with this key created and did not finish.</summary>
     public Guid? ResumableOperationId => started.OperationId;

@@ -85,10 +85,14 @@ internal static class StoreSchema
             "CREATE INDEX ix_operations_open ON operations (organization_id, status, updated_at)",
             "CREATE INDEX ix_idempotency_keys_lease ON idempotency_keys (state, lease_expires_at)",
         ],
+        [
+            // The correlation id of the request that created the operation (Observability/Correlation); null before.
+            "ALTER TABLE operations ADD COLUMN correlation_id TEXT NULL",
+        ],
     ];
 
     /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
-    public static int LatestVersion => 3;
+    public static int LatestVersion => 4;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {
