@@ -43,6 +43,7 @@ app.UseGatewayObservability();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseGatewayAudit();
 app.UseGatewayDefaults();
 app.UseAuthorization();
 
@@ -61,6 +62,7 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapOperations();
+app.MapGatewayAudit();
 
 app.Run();
 

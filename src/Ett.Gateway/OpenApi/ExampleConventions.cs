@@ -37,6 +37,8 @@ internal sealed partial class ExampleConventions : IOpenApiDocumentTransformer
         ["language"] = "en",
         ["client"] = "default",
         [IdempotencyKey] = "demo-1",
+        ["callerId"] = "sandbox-app",
+        ["action"] = "TransferToPartner",
     };
 
     // A cursor is only valid for the query that produced it, so the pre-filled value is the first page's: none.
