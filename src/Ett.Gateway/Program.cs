@@ -11,6 +11,7 @@ using Ett.Gateway.Features.Partners;
 using Ett.Gateway.Features.Transfers;
 using Ett.Gateway.Features.Wallet;
 using Ett.Gateway.Health;
+using Ett.Gateway.Observability;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Passthrough;
@@ -23,6 +24,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSandbox(); // first: it fills in the ETT and caller settings the others read
 builder.Services.AddGatewayErrors();
 builder.Services.AddGatewayDefaults(builder.Configuration);
+builder.Services.AddGatewayObservability(builder.Configuration);
 builder.Services.AddRequestValidation();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
@@ -39,9 +41,11 @@ builder.Services.AddClientSecrets();
 
 var app = builder.Build();
 
+app.UseGatewayObservability();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseGatewayAudit();
 app.UseGatewayDefaults();
 app.UseAuthorization();
 
@@ -60,6 +64,7 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapOperations();
+app.MapGatewayAudit();
 app.MapClientSecrets();
 
 app.Run();

@@ -8,7 +8,7 @@ namespace Ett.Gateway.ClientSecrets;
 /// </summary>
 internal sealed class ClientSecretMetrics
 {
-    public const string MeterName = "Ett.Gateway";
+    public const string MeterName = Observability.GatewayTelemetry.Name;
     public const string ExpiryInstrument = "ett.client.secret.expiry";
 
     public ClientSecretMetrics(IMeterFactory meters, ClientSecretMonitor monitor, TimeProvider time)

@@ -19,7 +19,7 @@ internal sealed class GatewayDocumentTransformer(GatewaySecuritySchemes security
         ("Transfers", "Send production certificates to a partner (202 + operation), and the transfer history."),
         ("Claims", "Claim production against consumption (202 + operation), and the claim history."),
         ("Operations", "Follow a transfer or claim: its status and one leg per ETT request."),
-        ("Admin", "Operators only (Ett.Admin): the gateway's own ETT client secrets at ETT, their expiry, a new one, deleting an old one."),
+        ("Admin", "For `Ett.Admin` callers: the audit trail of every state-changing call, and the gateway's own ETT client secrets at ETT (their expiry, a new one, deleting an old one)."),
     ];
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
