@@ -84,6 +84,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
     private int accepted;
     private int refused;
     private int repeats;
+    private int killsOrdered;
     private int done;
 
     public async Task<ChaosFigures> RunAsync()
@@ -106,7 +107,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             using var stopFaults = new CancellationTokenSource();
             var faults = InjectFaultsAsync(sandbox, stopFaults.Token);
             var queue = new ConcurrentQueue<ChaosOperation>(schedule);
-            var killEvery = Math.Max(1, scenario.Operations / Math.Max(1, scenario.Kills));
+            var killEvery = Math.Max(1, scenario.Operations / (scenario.Kills + 1));
             var workers = Enumerable.Range(0, scenario.Parallelism).Select(_ => WorkAsync(queue, killEvery)).ToList();
             await Task.WhenAll(workers).WaitAsync(ScheduleBound);
             await stopFaults.CancelAsync();
@@ -128,6 +129,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
         catch
         {
             foreach (var node in nodes) log($"{node.Name} output:\n{node.Tail}");
+            log($"sandbox output:\n{sandbox.Tail}");
             throw;
         }
         finally
@@ -247,7 +249,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             }
 
             var finished = Interlocked.Increment(ref done);
-            if (finished % killEvery == 0 && nodes.Sum(n => n.Kills) + KillsSoFar().Count(k => !k.IsCompleted) < scenario.Kills)
+            if (finished % killEvery == 0 && Interlocked.Increment(ref killsOrdered) <= scenario.Kills)
             {
                 GatewayNode victim;
                 TimeSpan down;
