@@ -10,6 +10,7 @@ using Ett.Gateway.Features.Partners;
 using Ett.Gateway.Features.Transfers;
 using Ett.Gateway.Features.Wallet;
 using Ett.Gateway.Health;
+using Ett.Gateway.Observability;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Passthrough;
@@ -22,6 +23,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSandbox(); // first: it fills in the ETT and caller settings the others read
 builder.Services.AddGatewayErrors();
 builder.Services.AddGatewayDefaults(builder.Configuration);
+builder.Services.AddGatewayObservability(builder.Configuration);
 builder.Services.AddRequestValidation();
 builder.Services.AddCallers(builder.Configuration);
 builder.Services.AddUpstream(builder.Configuration);
@@ -37,9 +39,11 @@ builder.Services.AddClaims();
 
 var app = builder.Build();
 
+app.UseGatewayObservability();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseGatewayAudit();
 app.UseGatewayDefaults();
 app.UseAuthorization();
 
@@ -58,6 +62,7 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapOperations();
+app.MapGatewayAudit();
 
 app.Run();
 

@@ -8,6 +8,8 @@ public static class ErrorsExtensions
         {
             context.ProblemDetails.Extensions["traceId"] =
                 System.Diagnostics.Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+            if (context.HttpContext.Features.Get<Observability.CorrelationFeature>() is { } correlation)
+                context.ProblemDetails.Extensions["correlationId"] = correlation.Id;
             // The framework's own 401/403 (authentication, authorization) get the gateway's stable types too.
             context.ProblemDetails.Type = context.ProblemDetails.Status switch
             {

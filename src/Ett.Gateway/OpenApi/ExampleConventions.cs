@@ -37,6 +37,8 @@ internal sealed partial class ExampleConventions : IOpenApiDocumentTransformer
         ["language"] = "en",
         ["client"] = "default",
         [IdempotencyKey] = "demo-1",
+        ["callerId"] = "sandbox-app",
+        ["action"] = "TransferToPartner",
     };
 
     // A cursor is only valid for the query that produced it, so the pre-filled value is the first page's: none.
@@ -155,6 +157,7 @@ internal sealed partial class ExampleConventions : IOpenApiDocumentTransformer
             ["status"] = status,
             ["detail"] = detail,
             ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ["correlationId"] = "0193f2a4c10b7d4e9a512f0c8e6b1d20",
         };
         foreach (var (member, value) in extra is null ? [] : Json(extra).AsObject()) problem[member] = value?.DeepClone();
         return problem;

@@ -19,6 +19,7 @@ internal sealed class GatewayDocumentTransformer(GatewaySecuritySchemes security
         ("Transfers", "Send production certificates to a partner (202 + operation), and the transfer history."),
         ("Claims", "Claim production against consumption (202 + operation), and the claim history."),
         ("Operations", "Follow a transfer or claim: its status and one leg per ETT request."),
+        ("Admin", "For `Ett.Admin` callers: the audit trail of every state-changing call."),
     ];
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

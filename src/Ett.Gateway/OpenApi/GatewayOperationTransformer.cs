@@ -56,6 +56,17 @@ internal sealed class GatewayOperationTransformer(GatewaySecuritySchemes securit
                 parameter.Description = shared;
         }
 
+        // Every operation accepts and echoes a correlation id (Observability/CorrelationMiddleware).
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = Observability.Correlation.HeaderName,
+            In = ParameterLocation.Header,
+            Description = Observability.Correlation.HeaderDescription,
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = Observability.Correlation.MaxLength, Pattern = "^[A-Za-z0-9._-]+$" },
+            Example = System.Text.Json.Nodes.JsonValue.Create("order-2026-4711"),
+        });
+
         // Conventions add responses in registration order; readers expect them by status.
         if (operation.Responses is { } responses)
         {

@@ -57,7 +57,7 @@ internal sealed class SchemaConventions : IOpenApiDocumentTransformer
         (property.Type is { } type && type.HasFlag(JsonSchemaType.Null))
         || (property.OneOf ?? []).Any(alternative => alternative.Type == JsonSchemaType.Null);
 
-    /// <summary>What <c>ErrorsExtensions</c> and <c>EttErrors</c> add; type, title, status and traceId are always there.</summary>
+    /// <summary>What <c>ErrorsExtensions</c> and <c>EttErrors</c> add; type, title, status, traceId and correlationId are always there.</summary>
     private static void AddProblemMembers(OpenApiSchema problem)
     {
         problem.Properties ??= new Dictionary<string, IOpenApiSchema>();
@@ -68,6 +68,11 @@ internal sealed class SchemaConventions : IOpenApiDocumentTransformer
         {
             Type = JsonSchemaType.String,
             Description = "The request's trace id; quote it when asking about this error.",
+        });
+        problem.Properties.TryAdd("correlationId", new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Description = "The request's X-Correlation-ID (the caller's or the gateway's), also on the response header.",
         });
         problem.Properties.TryAdd("upstreamStatus", new OpenApiSchema
         {

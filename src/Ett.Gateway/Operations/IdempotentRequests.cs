@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
+using Ett.Gateway.Observability;
 using Ett.Gateway.Operations.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -46,6 +47,11 @@ internal sealed class IdempotentRequests(
         switch (await keys.TryBeginAsync(callerId, key, fingerprint, options.Value.LeaseDuration, cancellationToken))
         {
             case IdempotencyBegin.Replay replay:
+                if (AuditDetails.Of(http) is { } replayed)
+                {
+                    replayed.Replayed = true;
+                    replayed.OperationId = replay.OperationId;
+                }
                 return new IdempotentResponse(replay.Response);
             case IdempotencyBegin.InFlight inFlight:
                 var wait = Math.Max(1, (int)Math.Ceiling((inFlight.LeaseExpiresAt - time.GetUtcNow()).TotalSeconds));
@@ -56,14 +62,18 @@ internal sealed class IdempotentRequests(
                 return TypedResults.Problem("This Idempotency-Key was already used with a different request.",
                     statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused", type: ProblemTypes.IdempotencyKeyReused);
             case IdempotencyBegin.Started started:
-                return await RunAsync(new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body), time.GetUtcNow()), work, cancellationToken);
+                var attempt = new IdempotentAttempt(started, callerId, System.Text.Encoding.UTF8.GetString(body), time.GetUtcNow())
+                {
+                    CorrelationId = http.Features.Get<Observability.CorrelationFeature>()?.Id,
+                };
+                return await RunAsync(attempt, work, AuditDetails.Of(http), cancellationToken);
             case var other:
                 throw new InvalidOperationException($"Unexpected idempotency outcome {other.GetType().Name}.");
         }
     }
 
     private async Task<Results<IdempotentResponse, ProblemHttpResult>> RunAsync(
-        IdempotentAttempt attempt, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work, CancellationToken cancellationToken)
+        IdempotentAttempt attempt, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work, AuditDetails? audit, CancellationToken cancellationToken)
     {
         IdempotentOutcome outcome;
         using var done = new CancellationTokenSource();
@@ -91,6 +101,7 @@ internal sealed class IdempotentRequests(
                 if (!attempt.HasOperation) await keys.ReleaseAsync(attempt.Lease, CancellationToken.None);
                 return rejected.Problem;
             case IdempotentOutcome.Accepted accepted:
+                if (audit is not null) Describe(audit, accepted.Operation);
                 var response = AcceptedResponse(accepted.Operation);
                 // If the lease was lost meanwhile, the attempt that took over stores its own, equivalent response.
                 await keys.CompleteAsync(attempt.Lease, response, CancellationToken.None);
@@ -141,6 +152,17 @@ internal sealed class IdempotentRequests(
         return completed;
     }
 
+    private static void Describe(AuditDetails audit, OperationRecord operation)
+    {
+        audit.OperationId = operation.Id;
+        audit.OrganizationId = operation.OrganizationId;
+        audit.QuantityWh = operation.RequestedWh;
+        audit.Certificates = [.. operation.Legs
+            .SelectMany(leg => leg.ConsumptionCertificate is { } consumption ? [leg.ProductionCertificate, consumption] : new[] { leg.ProductionCertificate })
+            .Select(certificate => $"{certificate.Registry}/{certificate.StreamId}")
+            .Distinct()];
+    }
+
     private StoredResponse AcceptedResponse(OperationRecord operation) => new(
         StatusCodes.Status202Accepted,
         "application/json; charset=utf-8",
@@ -172,6 +194,9 @@ internal sealed class IdempotentAttempt(IdempotencyBegin.Started started, string
 
     /// <summary>The request as the gateway bound it, kept with the operation.</summary>
     public string RequestJson => requestJson;
+
+    /// <summary>The request's correlation id, kept with the operation.</summary>
+    public string? CorrelationId { get; init; }
 
     /// <summary>The operation an earlier attempt with this key created and did not finish.</summary>
     public Guid? ResumableOperationId => started.OperationId;

@@ -23,6 +23,10 @@ internal sealed record OperationView
 
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The <c>X-Correlation-ID</c> of the request that started the operation (absent for operations from before it was kept).</summary>
+    public string? CorrelationId { get; init; }
+
     public required IReadOnlyList<LegView> Legs { get; init; }
 
     public static OperationView From(OperationRecord operation) => new()
@@ -35,6 +39,7 @@ internal sealed record OperationView
         CompletedWh = operation.CompletedWh,
         CreatedAt = operation.CreatedAt,
         UpdatedAt = operation.UpdatedAt,
+        CorrelationId = operation.CorrelationId,
         Legs = [.. operation.Legs.Select(LegView.From)],
     };
 
@@ -51,6 +56,7 @@ internal sealed record OperationView
         CompletedWh = 3_200_000,
         CreatedAt = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
         UpdatedAt = new DateTimeOffset(2026, 11, 25, 12, 0, 16, TimeSpan.Zero),
+        CorrelationId = "0193f2a4c10b7d4e9a512f0c8e6b1d20",
         Legs =
         [
             ExampleLeg(0, "8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c11", 3_200_000, "completed"),

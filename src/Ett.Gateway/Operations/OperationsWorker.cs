@@ -1,4 +1,5 @@
 using Ett.Gateway.Errors;
+using Ett.Gateway.Observability;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -54,7 +55,7 @@ internal sealed class OperationsWorker(
                 await PollAsync(now, settings.WorkerBatchSize, claim, cancellationToken);
                 foreach (var leg in await journal.ListLegsToReconcileAsync(now - settings.ReconcileAfter, settings.WorkerBatchSize, claim, cancellationToken))
                 {
-                    await Isolated(leg, async () =>
+                    await Isolated("reconcile", leg, async () =>
                     {
                         if (await reconciler.ReconcileAsync(leg, cancellationToken))
                             await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken);
@@ -63,7 +64,7 @@ internal sealed class OperationsWorker(
                 // RecordIntent still lets only one actor send a leg, should a slow attempt wake up meanwhile.
                 foreach (var leg in await journal.ListLegsToResumeAsync(settings.WorkerBatchSize, claim, cancellationToken))
                 {
-                    await Isolated(leg, () => runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken));
+                    await Isolated("resume", leg, () => runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken));
                 }
             }
             finally
@@ -83,7 +84,7 @@ internal sealed class OperationsWorker(
     {
         foreach (var leg in await journal.ListLegsToPollAsync(checkedBefore, batch, claim, cancellationToken))
         {
-            await Isolated(leg, async () =>
+            await Isolated("poll", leg, async () =>
             {
                 EttRequestStatus status;
                 try
@@ -114,9 +115,16 @@ internal sealed class OperationsWorker(
         problem.Extensions.TryGetValue("upstreamStatus", out var value) && value is int status
         && status is >= 400 and < 500 and not (401 or 403 or 408 or 429);
 
-    /// <summary>One leg's failure (ETT down, a timeout) must not stop the batch; it is tried next time.</summary>
-    private async Task Isolated(JournalLeg leg, Func<Task> work)
+    /// <summary>
+    /// One leg's failure (ETT down, a timeout) must not stop the batch; it is tried next time. Each step is a span of its
+    /// own, under the operation's correlation id, so its ETT calls and log lines join the request that started it.
+    /// </summary>
+    private async Task Isolated(string step, JournalLeg leg, Func<Task> work)
     {
+        using var activity = GatewayTelemetry.Source.StartActivity($"operations.worker {step}");
+        activity?.SetTag("ett_gateway.operation.id", leg.Leg.OperationId.ToString("D"));
+        activity?.SetTag("ett_gateway.leg.id", leg.Leg.Id.ToString("D"));
+        using var correlation = leg.CorrelationId is { } id ? Correlation.Begin(id, logger) : null;
         try
         {
             await work();

@@ -37,7 +37,9 @@ public static class PassthroughExtensions
                     transforms.UseDefaultForwarders = false;
                     transforms.AddPathRemovePrefix(Prefix);
                     foreach (var header in StrippedRequestHeaders) transforms.AddRequestHeaderRemove(header);
+                    if (operation.Owned is { } owned) transforms.AddRequestTransform(owned.CheckAsync);
                     transforms.AddRequestTransform(credentials.ApplyAsync);
+                    transforms.AddRequestTransform(SendCorrelationAsync);
                     transforms.AddResponseTransform(credentials.ObserveAsync);
                     transforms.AddResponseTransform(errors.MapAsync);
                 })
@@ -53,6 +55,13 @@ public static class PassthroughExtensions
             .WithDisplayName("ETT passthrough: not an operation")
             .ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>The gateway's correlation id, never the raw caller header (the middleware refused an invalid one).</summary>
+    private static ValueTask SendCorrelationAsync(RequestTransformContext context)
+    {
+        Observability.CorrelationHandler.Apply(context.ProxyRequest.Headers);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>What belongs to the caller's hop, not to ETT. YARP drops hop-by-hop headers itself.</summary>

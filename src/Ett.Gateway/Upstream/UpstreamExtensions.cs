@@ -34,6 +34,7 @@ public static class UpstreamExtensions
             .AddEttCallBudget()
             .AddHttpMessageHandler<EttAuthenticationHandler>()
             .AddHttpMessageHandler<ApiVersionHandler>()
+            .AddHttpMessageHandler<Observability.CorrelationHandler>()
             .AddEttAttemptResilience();
         return services;
     }

@@ -93,7 +93,7 @@ public class OpenApiNewcomerTests(GatewayDocumentsFactory factory) : IClassFixtu
         Assert.Equal("integer", transfer["properties"]!["quantityWh"]!["type"]!.GetValue<string>());
         Assert.Equal("string", schemas["MeteringPointType"]!["type"]!.GetValue<string>());
         Assert.Equal("string", schemas["RelationStatus"]!["type"]!.GetValue<string>());
-        Assert.Equal(["type", "title", "status", "detail", "instance", "traceId", "upstreamStatus", "errors", "availableWh"],
+        Assert.Equal(["type", "title", "status", "detail", "instance", "traceId", "correlationId", "upstreamStatus", "errors", "availableWh"],
             schemas["ProblemDetails"]!["properties"]!.AsObject().Select(p => p.Key));
     }
 

@@ -72,7 +72,7 @@ public sealed class OperationsEndpointsTests : IAsyncLifetime
         var operation = await env.GetOperationAsync(caller, operationId);
 
         Assert.Equal(
-            ["operationId", "organizationId", "kind", "status", "requestedWh", "completedWh", "createdAt", "updatedAt", "legs"],
+            ["operationId", "organizationId", "kind", "status", "requestedWh", "completedWh", "createdAt", "updatedAt", "correlationId", "legs"],
             operation.EnumerateObject().Select(p => p.Name));
         Assert.True(DateTimeOffset.TryParse(operation.GetProperty("createdAt").GetString(), out _));
         Assert.Equal("transfer", operation.GetProperty("kind").GetString());

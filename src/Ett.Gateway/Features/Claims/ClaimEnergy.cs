@@ -39,6 +39,7 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
                 Kind = OperationKind.Claim,
                 RequestedWh = legs.Sum(leg => leg.QuantityWh),
                 RequestJson = attempt.RequestJson,
+                CorrelationId = attempt.CorrelationId,
                 Legs = legs,
             };
         }, attempt);

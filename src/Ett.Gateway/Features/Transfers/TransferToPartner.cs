@@ -67,6 +67,7 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
                 Kind = OperationKind.Transfer,
                 RequestedWh = request.QuantityWh,
                 RequestJson = attempt.RequestJson,
+                CorrelationId = attempt.CorrelationId,
                 Legs = legs,
             };
         }, attempt);

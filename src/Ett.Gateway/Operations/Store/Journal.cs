@@ -118,6 +118,9 @@ internal sealed record NewOperation
     /// <summary>The caller's request as JSON, kept for audit and for resuming.</summary>
     public required string RequestJson { get; init; }
 
+    /// <summary>The creating request's correlation id (Observability/Correlation).</summary>
+    public string? CorrelationId { get; init; }
+
     /// <summary>In execution order; the store numbers them from 0.</summary>
     public required IReadOnlyList<PlannedLeg> Legs { get; init; }
 }
@@ -147,6 +150,7 @@ internal sealed record OperationRecord
     public required long RequestedWh { get; init; }
     public required OperationStatus Status { get; init; }
     public required string RequestJson { get; init; }
+    public string? CorrelationId { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public required IReadOnlyList<OperationLeg> Legs { get; init; }
@@ -167,4 +171,4 @@ internal sealed record OperationLeg : PlannedLeg
 }
 
 /// <summary>A leg with what the poller and reconciler need to call ETT on the operation's behalf.</summary>
-internal sealed record JournalLeg(Guid OrganizationId, OperationKind Kind, OperationLeg Leg);
+internal sealed record JournalLeg(Guid OrganizationId, OperationKind Kind, OperationLeg Leg, string? CorrelationId = null);

@@ -226,12 +226,12 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         if (attached != 1) return new Reservation.LeaseLost();
 
         await Sql.ExecuteAsync(connection, transaction, """
-            INSERT INTO operations (operation_id, organization_id, caller_id, kind, requested_wh, status, request_json, created_at, updated_at)
-            VALUES (@id, @organization, @caller, @kind, @requested, @status, @request, @now, @now)
+            INSERT INTO operations (operation_id, organization_id, caller_id, kind, requested_wh, status, request_json, correlation_id, created_at, updated_at)
+            VALUES (@id, @organization, @caller, @kind, @requested, @status, @request, @correlation, @now, @now)
             """,
             [("id", Sql.Text(operationId)), ("organization", Sql.Text(operation.OrganizationId)), ("caller", operation.CallerId),
              ("kind", Sql.Name(operation.Kind)), ("requested", operation.RequestedWh), ("status", Sql.Name(status)),
-             ("request", operation.RequestJson), ("now", Sql.Millis(now))],
+             ("request", operation.RequestJson), ("correlation", operation.CorrelationId), ("now", Sql.Millis(now))],
             cancellationToken);
 
         foreach (var leg in legs)
@@ -476,19 +476,19 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     private static async Task<IReadOnlyList<JournalLeg>> ReadJournalLegsAsync(DbConnection connection, string condition, IEnumerable<(string, object?)> parameters, CancellationToken cancellationToken) =>
         await Sql.QueryAsync(connection, null, $"""
-            SELECT o.organization_id, o.kind, {LegColumns}
+            SELECT o.organization_id, o.kind, o.correlation_id, {LegColumns}
             FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id
             WHERE {condition}
             ORDER BY l.updated_at, l.leg_id LIMIT @limit
             """,
             parameters,
-            reader => new JournalLeg(Guid.Parse(reader.GetString(0)), Sql.Parse<OperationKind>(reader.GetString(1)), ReadLeg(reader, 2)),
+            reader => new JournalLeg(Guid.Parse(reader.GetString(0)), Sql.Parse<OperationKind>(reader.GetString(1)), ReadLeg(reader, 3), reader.NullableString(2)),
             cancellationToken);
 
     private static async Task<IReadOnlyList<OperationRecord>> ReadOperationsAsync(DbConnection connection, string filter, IEnumerable<(string, object?)> parameters, CancellationToken cancellationToken)
     {
         var operations = await Sql.QueryAsync(connection, null, $"""
-            SELECT operation_id, organization_id, caller_id, kind, requested_wh, status, request_json, created_at, updated_at
+            SELECT operation_id, organization_id, caller_id, kind, requested_wh, status, request_json, created_at, updated_at, correlation_id
             FROM operations {filter}
             """,
             parameters,
@@ -503,6 +503,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
                 RequestJson = reader.GetString(6),
                 CreatedAt = Sql.Instant(reader.GetInt64(7)),
                 UpdatedAt = Sql.Instant(reader.GetInt64(8)),
+                CorrelationId = reader.NullableString(9),
                 Legs = [],
             },
             cancellationToken);

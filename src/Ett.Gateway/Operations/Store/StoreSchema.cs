@@ -85,10 +85,36 @@ internal static class StoreSchema
             "CREATE INDEX ix_operations_open ON operations (organization_id, status, updated_at)",
             "CREATE INDEX ix_idempotency_keys_lease ON idempotency_keys (state, lease_expires_at)",
         ],
+        [
+            // The correlation id of the request that created the operation (Observability/Correlation); null before.
+            "ALTER TABLE operations ADD COLUMN correlation_id TEXT NULL",
+        ],
+        [
+            // The audit trail (Observability/AuditMiddleware): one row per state-changing call, read newest first.
+            """
+            CREATE TABLE audit_records (
+                audit_id TEXT NOT NULL PRIMARY KEY,
+                recorded_at BIGINT NOT NULL,
+                caller_id TEXT NOT NULL,
+                organization_id TEXT NULL,
+                action TEXT NOT NULL,
+                method TEXT NOT NULL,
+                path TEXT NOT NULL,
+                status BIGINT NOT NULL,
+                outcome TEXT NOT NULL,
+                quantity_wh BIGINT NULL,
+                certificates TEXT NOT NULL,
+                correlation_id TEXT NOT NULL,
+                operation_id TEXT NULL)
+            """,
+            "CREATE INDEX ix_audit_records_recorded ON audit_records (recorded_at, audit_id)",
+            "CREATE INDEX ix_audit_records_organization ON audit_records (organization_id, recorded_at)",
+            "CREATE INDEX ix_audit_records_caller ON audit_records (caller_id, recorded_at)",
+        ],
     ];
 
     /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
-    public static int LatestVersion => 3;
+    public static int LatestVersion => 5;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {

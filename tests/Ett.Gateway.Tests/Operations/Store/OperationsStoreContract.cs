@@ -554,6 +554,68 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         Assert.Null(await store.GetOperationAsync(Guid.NewGuid(), CancellationToken.None));
     }
 
+    // ---- Audit trail ----
+
+    private static Ett.Gateway.Observability.AuditRecord Audit(DateTimeOffset at, string caller, Guid? organization, string action, string correlation) => new()
+    {
+        AuditId = Guid.CreateVersion7(at),
+        RecordedAt = at,
+        CallerId = caller,
+        OrganizationId = organization,
+        Action = action,
+        Method = "POST",
+        Path = "/organizations/x/transfers",
+        Status = 202,
+        Outcome = "succeeded",
+        QuantityWh = 1000,
+        Certificates = ["Energinet.dk/8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c11"],
+        CorrelationId = correlation,
+        OperationId = Guid.NewGuid(),
+    };
+
+    [StoreFact]
+    public async Task Audit_records_are_kept_whole_and_listed_newest_first_by_filter_and_position()
+    {
+        var trail = new SqlAuditStore(databases[0], store);
+        var start = time.GetUtcNow();
+        var other = Guid.NewGuid();
+        var records = new[]
+        {
+            Audit(start, "App-A", Organization, "TransferToPartner", "c0"),
+            Audit(start.AddMinutes(1), "app-b", Organization, "ClaimEnergy", "c1"),
+            Audit(start.AddMinutes(2), "app-a", other, "TransferToPartner", "c2"),
+            Audit(start.AddMinutes(2), "app-a", null, "ETT passthrough POST /wallet-api/transfers", "c3"),
+        };
+        foreach (var record in records) await trail.AppendAsync(record, CancellationToken.None);
+
+        async Task<string[]> List(Ett.Gateway.Observability.AuditQuery query) =>
+            [.. (await trail.ListAsync(query, CancellationToken.None)).Select(r => r.CorrelationId)];
+        Ett.Gateway.Observability.AuditQuery All(int limit = 10) => new(null, null, null, null, null, limit, null);
+
+        var newest = (await trail.ListAsync(All(1), CancellationToken.None)).Single();
+        Assert.Equal(records.Max(r => (r.RecordedAt, r.AuditId)).AuditId, newest.AuditId);
+        Assert.Equivalent(records.Single(r => r.AuditId == newest.AuditId), newest, strict: true);
+        // Ties in time (c2, c3) come in id order, newest id first.
+        Assert.Equal(records.OrderByDescending(r => r.RecordedAt).ThenByDescending(r => r.AuditId.ToString("D"), StringComparer.Ordinal).Select(r => r.CorrelationId),
+            await List(All()));
+        Assert.Equal(["c1", "c0"], await List(All() with { OrganizationId = Organization }));
+        Assert.Equal(3, (await List(All() with { CallerId = "APP-A" })).Length);
+        Assert.Equal(["c2", "c0"], (await List(All() with { Action = "TransferToPartner" })).Order().Reverse().ToArray());
+        Assert.Equal(["c1"], await List(All() with { From = start.AddMinutes(1), To = start.AddMinutes(2) }));
+
+        // Keyset paging walks everything once, ties in time included.
+        var seen = new List<string>();
+        Ett.Gateway.Observability.AuditPosition? after = null;
+        while (true)
+        {
+            var page = await trail.ListAsync(All(1) with { After = after }, CancellationToken.None);
+            if (page.Count == 0) break;
+            seen.Add(page[0].CorrelationId);
+            after = new(page[0].RecordedAt, page[0].AuditId);
+        }
+        Assert.Equal(await List(All()), seen);
+    }
+
     // ---- Schema ----
 
     [StoreFact]

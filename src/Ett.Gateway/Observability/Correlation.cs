@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace Ett.Gateway.Observability;
+
+/// <summary>
+/// The correlation id of the work in progress: a caller's <c>X-Correlation-ID</c> (validated) or one the gateway made,
+/// carried into every log entry (a logging scope), every ETT call (header and trace baggage) and the operation's record.
+/// It flows with the async context, so the typed client and YARP read it without a parameter.
+/// </summary>
+public static class Correlation
+{
+    public const string HeaderName = "X-Correlation-ID";
+    public const int MaxLength = 64;
+
+    /// <summary>The name of the logging scope member, the trace tag and the trace baggage item.</summary>
+    public const string LogProperty = "CorrelationId";
+    public const string TraceTag = "correlation.id";
+
+    public const string HeaderDescription =
+        "Optional. 1 to 64 characters A-Z, a-z, 0-9, '.', '_', '-'; echoed on the response, on every problem and in the operation. " +
+        "Without it the gateway makes one. Any other value is refused with 400.";
+
+    private static readonly AsyncLocal<string?> current = new();
+
+    /// <summary>The id of the request or worker step running on this async flow, if any.</summary>
+    public static string? Current => current.Value;
+
+    public static bool IsValid(string? value) =>
+        value is { Length: > 0 and <= MaxLength } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
+    /// <summary>32 lowercase hex digits, time-ordered (so ids sort like the requests they name).</summary>
+    public static string NewId(TimeProvider time) => Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+
+    /// <summary>
+    /// Makes <paramref name="id"/> current until the result is disposed: on this flow, in a logging scope of
+    /// <paramref name="logger"/>'s factory, and as a tag and baggage of the current activity (its child spans, the ETT
+    /// calls, inherit the baggage).
+    /// </summary>
+    public static IDisposable Begin(string id, ILogger logger)
+    {
+        var previous = current.Value;
+        current.Value = id;
+        if (Activity.Current is { } activity)
+        {
+            activity.SetTag(TraceTag, id);
+            activity.SetBaggage(TraceTag, id);
+        }
+        var scope = logger.BeginScope(new[] { new KeyValuePair<string, object?>(LogProperty, id) });
+        return new Restore(previous, scope);
+    }
+
+    private sealed class Restore(string? previous, IDisposable? scope) : IDisposable
+    {
+        public void Dispose()
+        {
+            scope?.Dispose();
+            current.Value = previous;
+        }
+    }
+}
+
+/// <summary>The request's correlation id, for endpoints and problem writers.</summary>
+public sealed record CorrelationFeature(string Id);
