@@ -18,7 +18,7 @@ namespace Ett.Gateway.Chaos;
 /// <param name="Kills">kill -9 of a gateway process, spread over the schedule, each followed by a restart on the same data.</param>
 public sealed record ChaosScenario(int Seed, int Operations, int Instances, bool Postgres, int Kills)
 {
-    public int Parallelism { get; init; } = 6;
+    public int Parallelism { get; init; } = 8;
 
     /// <summary>Faults kept in force at once (each for one to three matching ETT calls).</summary>
     public int FaultsInForce { get; init; } = 3;
@@ -183,7 +183,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             ["Limits__CallerTokensPerPeriod"] = "100000",
             ["Operations__WorkerInterval"] = "00:00:01",
             ["Operations__LeaseDuration"] = "00:00:05",
-            ["Operations__ReconcileAfter"] = "00:00:10",
+            ["Operations__ReconcileAfter"] = "00:00:05",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
@@ -405,7 +405,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
                 }
             }
             if (ids.All(id => settled.ContainsKey(id) && IsFinal(settled[id])) || DateTimeOffset.UtcNow > deadline) break;
-            await Task.Delay(1000);
+            await Task.Delay(500);
         }
         return [.. ids.Select(id => settled.TryGetValue(id, out var operation) ? operation : default)];
     }
