@@ -48,7 +48,8 @@ internal static class ProblemAssert
 {
     /// <summary>
     /// The response is exactly <paramref name="expectedJson"/> as application/problem+json, plus a non-empty
-    /// <c>traceId</c> (which differs per request and so is checked for presence only).
+    /// <c>traceId</c> (which differs per request and so is checked for presence only) and, where the response carries
+    /// an <c>X-Correlation-ID</c>, a <c>correlationId</c> equal to it.
     /// </summary>
     public static async Task EqualAsync(int expectedStatus, string expectedJson, HttpResponseMessage response)
     {
@@ -59,6 +60,11 @@ internal static class ProblemAssert
         var actual = JsonNode.Parse(body)!.AsObject();
         Assert.True(actual.Remove("traceId", out var traceId), $"No traceId in {body}");
         Assert.False(string.IsNullOrWhiteSpace(traceId!.GetValue<string>()));
+        if (response.Headers.TryGetValues("X-Correlation-ID", out var correlation))
+        {
+            Assert.True(actual.Remove("correlationId", out var correlationId), $"No correlationId in {body}");
+            Assert.Equal(Assert.Single(correlation), correlationId!.GetValue<string>());
+        }
         var expected = JsonNode.Parse(expectedJson);
         Assert.True(JsonNode.DeepEquals(expected, actual), $"Expected {expected!.ToJsonString()}\nActual   {actual.ToJsonString()}");
     }
