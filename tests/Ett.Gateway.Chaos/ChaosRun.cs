@@ -18,7 +18,7 @@ namespace Ett.Gateway.Chaos;
 /// <param name="Kills">kill -9 of a gateway process, spread over the schedule, each followed by a restart on the same data.</param>
 public sealed record ChaosScenario(int Seed, int Operations, int Instances, bool Postgres, int Kills)
 {
-    public int Parallelism { get; init; } = 6;
+    public int Parallelism { get; init; } = 8;
 
     /// <summary>Faults kept in force at once (each for one to three matching ETT calls).</summary>
     public int FaultsInForce { get; init; } = 3;
@@ -84,6 +84,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
     private int accepted;
     private int refused;
     private int repeats;
+    private int killsOrdered;
     private int done;
 
     public async Task<ChaosFigures> RunAsync()
@@ -106,7 +107,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             using var stopFaults = new CancellationTokenSource();
             var faults = InjectFaultsAsync(sandbox, stopFaults.Token);
             var queue = new ConcurrentQueue<ChaosOperation>(schedule);
-            var killEvery = Math.Max(1, scenario.Operations / Math.Max(1, scenario.Kills));
+            var killEvery = Math.Max(1, scenario.Operations / (scenario.Kills + 1));
             var workers = Enumerable.Range(0, scenario.Parallelism).Select(_ => WorkAsync(queue, killEvery)).ToList();
             await Task.WhenAll(workers).WaitAsync(ScheduleBound);
             await stopFaults.CancelAsync();
@@ -128,6 +129,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
         catch
         {
             foreach (var node in nodes) log($"{node.Name} output:\n{node.Tail}");
+            log($"sandbox output:\n{sandbox.Tail}");
             throw;
         }
         finally
@@ -181,7 +183,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             ["Limits__CallerTokensPerPeriod"] = "100000",
             ["Operations__WorkerInterval"] = "00:00:01",
             ["Operations__LeaseDuration"] = "00:00:05",
-            ["Operations__ReconcileAfter"] = "00:00:10",
+            ["Operations__ReconcileAfter"] = "00:00:05",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
@@ -247,7 +249,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             }
 
             var finished = Interlocked.Increment(ref done);
-            if (finished % killEvery == 0 && nodes.Sum(n => n.Kills) + KillsSoFar().Count(k => !k.IsCompleted) < scenario.Kills)
+            if (finished % killEvery == 0 && Interlocked.Increment(ref killsOrdered) <= scenario.Kills)
             {
                 GatewayNode victim;
                 TimeSpan down;
@@ -403,7 +405,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
                 }
             }
             if (ids.All(id => settled.ContainsKey(id) && IsFinal(settled[id])) || DateTimeOffset.UtcNow > deadline) break;
-            await Task.Delay(1000);
+            await Task.Delay(500);
         }
         return [.. ids.Select(id => settled.TryGetValue(id, out var operation) ? operation : default)];
     }

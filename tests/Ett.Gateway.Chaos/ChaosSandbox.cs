@@ -3,53 +3,43 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ett.Sandbox;
 using Ett.Sandbox.Faults;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Ett.Gateway.Chaos;
 
 /// <summary>
-/// The ETT sandbox the gateways talk to, on its own listener and the system clock, read and steered only through its
-/// HTTP control endpoints (<c>/sandbox/control/*</c>): faults, request log, ledger, idle.
+/// The standalone sandbox (<c>src/Ett.Sandbox.Host</c>, built beside the tests) as its own process on the system clock,
+/// read and steered only through its HTTP control endpoints (<c>/sandbox/control/*</c>): faults, request log, ledger, idle.
 /// </summary>
 internal sealed class ChaosSandbox : IAsyncDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    private readonly WebApplication app;
+    private readonly ChaosProcess process;
     private readonly HttpClient http;
 
-    private ChaosSandbox(WebApplication app, Uri address)
+    private ChaosSandbox(ChaosProcess process)
     {
-        this.app = app;
-        Address = address;
-        http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+        this.process = process;
+        http = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     /// <summary>Root of the sandbox, e.g. <c>http://127.0.0.1:41234</c>.</summary>
-    public Uri Address { get; }
+    public Uri Address => process.Address;
 
     public string EttBaseUrl => new Uri(Address, "/sandbox/ett/").AbsoluteUri;
     public string EttTokenUrl => new Uri(Address, "/sandbox/ett-token").AbsoluteUri;
+
+    /// <summary>The host names its identity provider after the address it listens on.</summary>
     public string IdpIssuer => new Uri(Address, "/sandbox/idp").AbsoluteUri;
 
-    public static async Task<ChaosSandbox> StartAsync()
+    public string Tail => process.Tail;
+
+    public static async Task<ChaosSandbox> StartAsync() => new(await ChaosProcess.StartAsync("Ett.Sandbox.Host.dll", new Dictionary<string, string>
     {
-        var port = ChaosProcess.FreeLoopbackPort();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>());
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        builder.Services.AddEttSandbox();
-        var app = builder.Build();
-        app.MapEttSandbox();
-        await app.StartAsync();
-        return new ChaosSandbox(app, new Uri($"http://127.0.0.1:{port}"));
-    }
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+    }));
 
     public async Task<Guid> AddFaultAsync(SandboxFault fault)
     {
@@ -95,7 +85,6 @@ internal sealed class ChaosSandbox : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         http.Dispose();
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await process.DisposeAsync();
     }
 }
