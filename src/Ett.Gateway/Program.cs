@@ -62,7 +62,7 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapOperations();
-app.MapGatewayAudit();
+app.MapGatewayObservability();
 
 app.Run();
 

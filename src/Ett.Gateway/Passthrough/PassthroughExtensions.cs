@@ -39,6 +39,7 @@ public static class PassthroughExtensions
                     foreach (var header in StrippedRequestHeaders) transforms.AddRequestHeaderRemove(header);
                     transforms.AddRequestTransform(credentials.ApplyAsync);
                     transforms.AddRequestTransform(SendCorrelationAsync);
+                    Observability.EttCallMetrics.AddTo(transforms);
                     transforms.AddResponseTransform(credentials.ObserveAsync);
                     transforms.AddResponseTransform(errors.MapAsync);
                 })
