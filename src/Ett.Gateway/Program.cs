@@ -39,6 +39,7 @@ builder.Services.AddClaims();
 
 var app = builder.Build();
 
+app.UseGatewayEdge();
 app.UseGatewayObservability();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
