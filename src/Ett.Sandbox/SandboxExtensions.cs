@@ -52,6 +52,7 @@ public static class SandboxExtensions
 
         var ett = app.MapGroup(options.EttPrefix).AllowAnonymous().ExcludeFromDescription().AddEndpointFilter(faults);
         AuthorizationApi.Map(ett);
+        CredentialsApi.Map(ett);
         MeasurementsApi.Map(ett);
         ContractsApi.Map(ett);
         WalletApi.Map(ett);

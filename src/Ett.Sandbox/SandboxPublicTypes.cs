@@ -17,7 +17,15 @@ public enum SandboxCertificateType
 /// <param name="ApiVersion">Value of <c>X-API-Version</c>, or null when absent.</param>
 /// <param name="HasAuthorization">Whether an <c>Authorization</c> header was present.</param>
 /// <param name="Body">Request body text, or null when there was none.</param>
-public sealed record EttRequest(string Method, string Path, string QueryString, string? ApiVersion, bool HasAuthorization, string? Body);
+/// <param name="SecretKeyId">For a token request that was granted: the <c>keyId</c> of the client secret it used (never the secret).</param>
+public sealed record EttRequest(string Method, string Path, string QueryString, string? ApiVersion, bool HasAuthorization, string? Body, Guid? SecretKeyId = null);
+
+/// <summary>One of an ETT client's secrets as ETT's credentials API lists it: no value.</summary>
+/// <param name="KeyId">The secret's id, for deleting it.</param>
+/// <param name="Hint">The value's first three characters.</param>
+/// <param name="Start">Valid from.</param>
+/// <param name="End">Valid until (exclusive).</param>
+public sealed record SandboxClientSecret(Guid KeyId, string Hint, DateTimeOffset Start, DateTimeOffset End);
 
 /// <summary>A wallet's view of one certificate, for assertions in tests.</summary>
 /// <param name="Registry">Registry of the federated stream id.</param>

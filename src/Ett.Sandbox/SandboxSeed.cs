@@ -3,20 +3,22 @@ namespace Ett.Sandbox;
 /// <summary>Well-known ids and development credentials of the seeded sandbox, so docs and tests can name them.</summary>
 public static class SandboxSeed
 {
-    /// <summary>Trial ETT client; consents from the producer, consumer and trader.</summary>
-    public const string EttClientId = "sandbox-ett-client";
+    // ETT's client ids are B2C application ids, GUIDs: its credentials API routes only {clientId:guid} (EO CredentialController.cs).
 
-    /// <summary>Secret of <see cref="EttClientId"/>.</summary>
+    /// <summary>Trial ETT client; consents from the producer, consumer and trader.</summary>
+    public const string EttClientId = "e77c11e0-0000-4000-8000-000000000001";
+
+    /// <summary>Secret of <see cref="EttClientId"/>, its onboarding secret: valid one month from the seed (ETT PR #1874).</summary>
     public const string EttClientSecret = "sandbox-ett-secret";
 
     /// <summary>Normal (non-trial) ETT client; consent from <see cref="NormalProducerOrganizationId"/> only.</summary>
-    public const string SecondEttClientId = "sandbox-ett-client-2";
+    public const string SecondEttClientId = "e77c11e0-0000-4000-8000-000000000002";
 
     /// <summary>Secret of <see cref="SecondEttClientId"/>.</summary>
     public const string SecondEttClientSecret = "sandbox-ett-secret";
 
     /// <summary>Trial ETT client whose only consent is <see cref="LargeProducerOrganizationId"/>.</summary>
-    public const string ThirdEttClientId = "sandbox-ett-client-3";
+    public const string ThirdEttClientId = "e77c11e0-0000-4000-8000-000000000003";
 
     /// <summary>Secret of <see cref="ThirdEttClientId"/>.</summary>
     public const string ThirdEttClientSecret = "sandbox-ett-secret";

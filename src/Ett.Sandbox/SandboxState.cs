@@ -109,6 +109,17 @@ public sealed class SandboxState : IDisposable
         }
     }
 
+    /// <summary>An ETT client's secrets as ETT's credentials API lists them (empty for an unknown client).</summary>
+    public IReadOnlyList<SandboxClientSecret> SecretsOf(string clientId)
+    {
+        lock (Sync)
+        {
+            return Data.Clients.TryGetValue(clientId, out var client)
+                ? [.. client.Secrets.Select(s => new SandboxClientSecret(s.KeyId, s.Hint, DateTimeOffset.FromUnixTimeSeconds(s.StartDate), DateTimeOffset.FromUnixTimeSeconds(s.EndDate)))]
+                : [];
+        }
+    }
+
     /// <summary>Available Wh of one type in the organization's wallet.</summary>
     public long AvailableWh(Guid organizationId, SandboxCertificateType type) =>
         CertificatesOf(organizationId).Where(c => c.Type == type).Sum(c => c.AvailableWh);

@@ -44,7 +44,8 @@ internal sealed partial class GatewayProblemHandler(IProblemDetailsService probl
         return await problems.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem });
     }
 
-    private static ProblemDetails FromKnown(GatewayProblemException known)
+    /// <summary>The problem a <see cref="GatewayProblemException"/> stands for; also for writers outside the exception path (YARP transforms).</summary>
+    internal static ProblemDetails FromKnown(GatewayProblemException known)
     {
         ProblemDetails problem = known.Errors is { } errors
             ? new HttpValidationProblemDetails(errors.ToDictionary())

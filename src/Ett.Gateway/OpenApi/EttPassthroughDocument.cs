@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Ett.Gateway.Passthrough;
 using Ett.Sandbox;
 using Microsoft.OpenApi;
 
@@ -17,6 +18,7 @@ internal sealed partial class EttPassthroughDocument(GatewaySecuritySchemes secu
     public const string PathPrefix = "/ett";
     private const string ResourceName = "ett-upstream.openapi.json";
     private const string VersionParameter = "XApiVersion";
+    private static readonly string[] Methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private readonly Lazy<JsonObject> template = new(() => Build(security));
@@ -57,7 +59,12 @@ internal sealed partial class EttPassthroughDocument(GatewaySecuritySchemes secu
         foreach (var (path, item) in document["paths"]!.AsObject().ToList())
         {
             document["paths"]!.AsObject().Remove(path);
-            foreach (var (_, operation) in item!.AsObject())
+            // Only what the passthrough forwards: ETT's hidden and internal operations answer 404 here.
+            foreach (var (method, _) in item!.AsObject().ToList())
+                if (Methods.Contains(method) && !EttThirdPartyOperations.All.Any(o => o.Path == path && o.Method.Equals(method, StringComparison.OrdinalIgnoreCase)))
+                    item.AsObject().Remove(method);
+            if (!item.AsObject().Any(o => Methods.Contains(o.Key))) continue;
+            foreach (var (_, operation) in item.AsObject())
             {
                 if (operation is not JsonObject op) continue;
                 op.Remove("security");

@@ -1,3 +1,4 @@
+using Ett.Gateway.Sandbox;
 using Ett.Sandbox;
 using Microsoft.OpenApi;
 
@@ -25,7 +26,7 @@ internal sealed class GatewaySecuritySchemes(IConfiguration configuration)
     /// <summary>With the sandbox, the development caller Swagger UI pre-fills in Authorize; otherwise none.</summary>
     public string? DevelopmentClientId { get; } = SandboxEnabled(configuration) ? SandboxSeed.CallerClientId : null;
 
-    private static bool SandboxEnabled(IConfiguration configuration) => configuration.GetValue<bool>("Sandbox:Enabled");
+    private static bool SandboxEnabled(IConfiguration configuration) => SandboxHosting.UsesSandbox(configuration);
 
     /// <summary>Alternative requirements (any one suffices), referencing the schemes in <paramref name="document"/>.</summary>
     public List<OpenApiSecurityRequirement> Requirements(OpenApiDocument document) =>

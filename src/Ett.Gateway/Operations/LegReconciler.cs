@@ -60,9 +60,48 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
                 $"ETT lists this {what}; its outcome was never observed.", cancellationToken);
             return false;
         }
+        var otherUnknown = before.Where(other => other.Status == LegStatus.Unknown).Select(other => other.QuantityWh).ToList();
+        switch (TookEffect(excessWh, leg.QuantityWh, otherUnknown))
+        {
+            case true:
+                logger.LogInformation("Leg {LegId}: ETT's list accounts for it among {Count} unknown legs, so it took effect", leg.Id, otherUnknown.Count + 1);
+                await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Completed,
+                    $"ETT lists this {what}; its outcome was never observed (told apart from the other unknown legs of this certificate by quantity).", cancellationToken);
+                return false;
+            case false when leg.EttRequestId is null:
+                logger.LogInformation("Leg {LegId}: ETT's list accounts for the other unknown legs only, so it will be sent", leg.Id);
+                return await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Planned,
+                    $"ETT lists the other unknown legs of this certificate but not this {what}; the leg is sent again.", cancellationToken);
+            case false:
+                await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Failed,
+                    $"ETT accepted the request but its list accounts only for the other unknown legs of this certificate, and it no longer reports its status.", cancellationToken);
+                return false;
+        }
         return await UndecidedAsync(leg,
             $"ETT lists {listedWh} Wh of this {what} where the journal accounts for {accountedWh} Wh and {leg.QuantityWh + unknownWh} Wh are unknown: " +
             "ETT cannot tell whether this leg took effect.", cancellationToken);
+    }
+
+    /// <summary>Unknown legs of one certificate and receiver combined at most: 2^n sums.</summary>
+    internal const int MaxUnknownToCombine = 12;
+
+    /// <summary>
+    /// Whether the leg is among the unknown legs that add up to what ETT lists beyond the known ones: true when every
+    /// combination that adds up holds it, false when none does (though one adds up), null when they disagree or none adds up.
+    /// </summary>
+    internal static bool? TookEffect(long excessWh, long legWh, IReadOnlyList<long> otherUnknownWh)
+    {
+        if (otherUnknownWh.Count > MaxUnknownToCombine) return null;
+        bool with = false, without = false;
+        for (var combination = 0; combination < 1 << otherUnknownWh.Count; combination++)
+        {
+            long sum = 0;
+            for (var i = 0; i < otherUnknownWh.Count; i++)
+                if ((combination & (1 << i)) != 0) sum += otherUnknownWh[i];
+            with |= sum + legWh == excessWh;
+            without |= sum == excessWh;
+        }
+        return with == without ? null : with;
     }
 
     private async Task<bool> UndecidedAsync(OperationLeg leg, string reason, CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using Ett.Gateway.Errors;
 using Ett.Gateway.Operations.Store;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
 
 namespace Ett.Gateway.Operations;
 
@@ -70,6 +72,14 @@ internal sealed class OperationRunner(
             logger.LogWarning("ETT rejected leg {LegId} of operation {OperationId} with {Status}", leg.Id, leg.OperationId, rejected.Status);
             await journal.SetLegStatusAsync(leg.Id, LegStatus.IntentRecorded, LegStatus.Failed,
                 rejected.Detail is { } detail ? $"ETT rejected the request: {detail}" : "ETT rejected the request.", CancellationToken.None);
+            return;
+        }
+        catch (GatewayProblemException notSent) when (notSent.InnerException is BrokenCircuitException or RateLimiterRejectedException)
+        {
+            // Refused inside the gateway before anything left for ETT: the leg stays plannable and is sent later.
+            logger.LogWarning("Leg {LegId} of operation {OperationId} was not sent: {Reason}", leg.Id, leg.OperationId, notSent.Detail);
+            await journal.SetLegStatusAsync(leg.Id, LegStatus.IntentRecorded, LegStatus.Planned,
+                $"Not sent yet, ETT never saw it: {notSent.Detail} The leg is sent later.", CancellationToken.None);
             return;
         }
         catch (Exception unobserved)

@@ -3,8 +3,11 @@ using Ett.Gateway.Callers;
 
 namespace Ett.Gateway.Passthrough;
 
-/// <summary>One ETT operation the passthrough forwards, with the permission it needs and where it names its organization.</summary>
-internal sealed record EttOperation(string Method, string Path, string Permission, OrganizationSource Organization);
+/// <summary>
+/// One ETT operation the passthrough forwards, with the permission it needs, where it names its organization, and —
+/// where ETT looks the resource up beyond that organization — the route parameter checked against the organization's own list.
+/// </summary>
+internal sealed record EttOperation(string Method, string Path, string Permission, OrganizationSource Organization, OwnedResource? Owned = null);
 
 /// <summary>
 /// The passthrough's allow-list, read from ETT's checked-in contract (<c>OpenApi/ett-upstream.openapi.json</c>): the
@@ -36,6 +39,21 @@ internal static class EttThirdPartyOperations
         [("POST", "/wallet-api/claims")] = CallerPolicies.Claim,
     };
 
+    /// <summary>
+    /// Reads that ETT answers for any organization of its token, not only the one named in <c>organizationId</c>: a
+    /// contract by id (energy-origin Query.API <c>ContractsController.GetContract</c>: <c>GetById</c> over
+    /// <c>AuthorizedOrganizationIds</c>), a report download (Transfer.API <c>DownloadReportCommand</c>:
+    /// <c>GetByIdAsync(reportId)</c>, the organization unused). The passthrough forwards them only for an id in the named
+    /// organization's own list.
+    /// </summary>
+    private static readonly Dictionary<(string Method, string Path), OwnedResource> ReadBeyondOrganization = new()
+    {
+        [("GET", "/api/certificates/contracts/{id}")] = new("id", "contract",
+            async (ett, organization, ct) => (await ett.GetContractsAsync(organization, ct)).Select(c => c.Id)),
+        [("GET", "/api/reports/{reportId}/download")] = new("reportId", "report",
+            async (ett, organization, ct) => (await ett.GetReportsAsync(organization, ct)).Select(r => r.Id)),
+    };
+
     private static readonly string[] Methods = ["get", "post", "put", "patch", "delete"];
 
     public static IReadOnlyList<EttOperation> All { get; } = Load();
@@ -59,7 +77,8 @@ internal static class EttThirdPartyOperations
                     : throw new InvalidOperationException($"ETT's contract has {verb} {path}, which the passthrough has no permission for.");
                 var scoped = node["parameters"]?.AsArray().Any(p => p?["$ref"]?.GetValue<string>() == OrganizationParameterRef) == true;
                 // Without organizationId an operation answers for the whole client (e.g. every consent): all or nothing.
-                operations.Add(new EttOperation(verb, path, permission, scoped ? OrganizationSource.Query : OrganizationSource.Every));
+                operations.Add(new EttOperation(verb, path, permission, scoped ? OrganizationSource.Query : OrganizationSource.Every,
+                    ReadBeyondOrganization.GetValueOrDefault((verb, path))));
             }
         }
         return operations;

@@ -37,6 +37,7 @@ public static class PassthroughExtensions
                     transforms.UseDefaultForwarders = false;
                     transforms.AddPathRemovePrefix(Prefix);
                     foreach (var header in StrippedRequestHeaders) transforms.AddRequestHeaderRemove(header);
+                    if (operation.Owned is { } owned) transforms.AddRequestTransform(owned.CheckAsync);
                     transforms.AddRequestTransform(credentials.ApplyAsync);
                     transforms.AddRequestTransform(SendCorrelationAsync);
                     Observability.EttCallMetrics.AddTo(transforms);

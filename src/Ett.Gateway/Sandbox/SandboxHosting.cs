@@ -3,42 +3,43 @@ using Ett.Sandbox;
 namespace Ett.Gateway.Sandbox;
 
 /// <summary>
-/// The embedded default: with <c>Sandbox:Enabled=true</c> (Development) the gateway hosts the ETT sandbox and the
-/// development identity provider in-process and points every ETT and caller setting that is not set explicitly at them,
-/// so a newcomer runs the whole thing with no credentials. Only in Development, or in another environment (never
-/// Production or Staging) with <c>Sandbox:AllowOutsideDevelopment=true</c>, which logs a warning at start-up.
+/// The sandbox as the gateway's ETT and caller identity provider, in one of two ways: with <c>Sandbox:Enabled=true</c>
+/// (Development's default) the gateway hosts it in-process; with <c>Sandbox:Url</c> it uses a standalone sandbox
+/// (<c>src/Ett.Sandbox.Host</c>) at that address instead. Either way every ETT and caller setting that is not set
+/// explicitly points at the sandbox, so a newcomer runs the whole thing with no credentials. Only in Development, or in
+/// another environment (never Production or Staging) with <c>Sandbox:AllowOutsideDevelopment=true</c>, which logs a
+/// warning at start-up: the sandbox's credentials are public, wherever it runs.
 /// </summary>
 public static class SandboxHosting
 {
     private const string EnabledKey = "Sandbox:Enabled";
+    private const string UrlKey = "Sandbox:Url";
     private const string OptInKey = "Sandbox:AllowOutsideDevelopment";
     private const string SandboxDataDirectory = "data/sandbox";
+    private const string StandaloneSandboxDataDirectory = "data/standalone-sandbox";
+
+    /// <summary>Whether the gateway runs against a sandbox, in-process or standalone.</summary>
+    public static bool UsesSandbox(IConfiguration configuration) => InProcess(configuration) || StandaloneUrl(configuration) is not null;
 
     public static WebApplicationBuilder AddSandbox(this WebApplicationBuilder builder)
     {
-        if (!builder.Configuration.GetValue<bool>(EnabledKey)) return builder;
-        var environment = builder.Environment;
-        if (environment.IsProduction() || environment.IsStaging())
-            throw new InvalidOperationException($"{EnabledKey}=true is refused in the {environment.EnvironmentName} environment: the sandbox's development credentials are public. Configure Ett:* and Callers:* (or AzureAd:*) instead.");
-        if (!environment.IsDevelopment())
-        {
-            if (!builder.Configuration.GetValue<bool>(OptInKey))
-                throw new InvalidOperationException($"{EnabledKey}=true runs only in Development: the sandbox's development credentials are public. Set {OptInKey}=true to run it in the {environment.EnvironmentName} environment anyway.");
-            builder.Services.AddHostedService<SandboxOutsideDevelopmentWarning>();
-        }
+        var standalone = StandaloneUrl(builder.Configuration);
+        if (standalone is null && !InProcess(builder.Configuration)) return builder;
+        RefuseOutsideDevelopment(builder, standalone is null ? $"{EnabledKey}=true" : UrlKey);
 
-        var self = SelfAddress(builder.Configuration);
         var options = new SandboxOptions();
-        var issuer = self + options.IdpPrefix;
+        var sandbox = standalone ?? SandboxAddress.Self(builder.Configuration);
+        var issuer = sandbox + options.IdpPrefix;
         var defaults = new Dictionary<string, string?>
         {
-            ["Ett:BaseUrl"] = self + options.EttPrefix,
-            ["Ett:TokenUrl"] = self + options.EttTokenPath,
+            ["Ett:BaseUrl"] = sandbox + options.EttPrefix,
+            ["Ett:TokenUrl"] = sandbox + options.EttTokenPath,
             ["Callers:Authority"] = issuer,
             ["Callers:Audience"] = options.IdpAudience,
             ["Callers:RequireHttpsMetadata"] = "false",
-            // Relative, so Swagger UI asks the origin it was loaded from (localhost or 127.0.0.1 alike).
-            ["OpenApi:TokenUrl"] = options.IdpPrefix + "/connect/token",
+            // In-process relative, so Swagger UI asks the origin it was loaded from (localhost or 127.0.0.1 alike);
+            // a standalone sandbox answers Swagger UI's cross-origin request (CORS).
+            ["OpenApi:TokenUrl"] = (standalone ?? "") + options.IdpPrefix + "/connect/token",
             ["OpenApi:Scopes:0"] = "ett.read",
             ["OpenApi:Scopes:1"] = "ett.write",
         };
@@ -50,41 +51,54 @@ public static class SandboxHosting
 
         if (string.IsNullOrEmpty(builder.Configuration["Operations:DataDirectory"]))
         {
-            // The sandbox starts anew on every run, so the journal does too: partners and operations of an earlier run
-            // would name receivers and certificates the new sandbox never had.
-            defaults["Operations:DataDirectory"] = SandboxDataDirectory;
-            var previous = Path.Combine(builder.Environment.ContentRootPath, SandboxDataDirectory);
-            if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
+            if (standalone is null)
+            {
+                // The in-process sandbox starts anew on every run, so the journal does too: partners and operations of an
+                // earlier run would name receivers and certificates the new sandbox never had.
+                defaults["Operations:DataDirectory"] = SandboxDataDirectory;
+                var previous = Path.Combine(builder.Environment.ContentRootPath, SandboxDataDirectory);
+                if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
+            }
+            else
+            {
+                // A standalone sandbox keeps its state across gateway restarts, and so does this journal beside it.
+                defaults["Operations:DataDirectory"] = StandaloneSandboxDataDirectory;
+            }
         }
 
         // Only what is not set explicitly: an Ett__BaseUrl from the environment still wins.
         builder.Configuration.AddInMemoryCollection(defaults.Where(d => string.IsNullOrEmpty(builder.Configuration[d.Key])));
-        builder.Services.AddEttSandbox(sandbox => sandbox.IdpIssuer = issuer);
+        if (standalone is null) builder.Services.AddEttSandbox(s => s.IdpIssuer = issuer);
         return builder;
     }
 
     public static WebApplication MapSandbox(this WebApplication app)
     {
-        if (app.Configuration.GetValue<bool>(EnabledKey)) app.MapEttSandbox();
+        if (InProcess(app.Configuration)) app.MapEttSandbox();
         return app;
     }
 
-    /// <summary>Where this process listens (first <c>urls</c> entry, else <c>http_ports</c>, else Kestrel's default), as a loopback URL.</summary>
-    internal static string SelfAddress(IConfiguration configuration)
-    {
-        var url = configuration["urls"]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .OrderBy(u => u.StartsWith("https", StringComparison.OrdinalIgnoreCase))
-            .FirstOrDefault();
-        if (url is null)
-        {
-            var port = configuration["http_ports"]?.Split(';', ',')[0].Trim();
-            url = $"http://localhost:{(string.IsNullOrEmpty(port) ? "5000" : port)}";
-        }
+    // A standalone sandbox's address replaces the in-process one.
+    private static bool InProcess(IConfiguration configuration) =>
+        configuration.GetValue<bool>(EnabledKey) && string.IsNullOrEmpty(configuration[UrlKey]);
 
-        // Wildcard bindings are reachable on loopback.
-        var wildcard = new[] { "://*:", "://+:", "://0.0.0.0:", "://[::]:" }.FirstOrDefault(w => url.Contains(w, StringComparison.Ordinal));
-        if (wildcard is not null) url = url.Replace(wildcard, "://localhost:", StringComparison.Ordinal);
+    private static string? StandaloneUrl(IConfiguration configuration)
+    {
+        if (configuration[UrlKey] is not { Length: > 0 } url) return null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+            throw new InvalidOperationException($"{UrlKey} must be the absolute http(s) URL of a standalone sandbox (dotnet run --project src/Ett.Sandbox.Host), e.g. http://localhost:5090, not '{url}'.");
         return url.TrimEnd('/');
+    }
+
+    private static void RefuseOutsideDevelopment(WebApplicationBuilder builder, string setting)
+    {
+        var environment = builder.Environment;
+        if (environment.IsProduction() || environment.IsStaging())
+            throw new InvalidOperationException($"{setting} is refused in the {environment.EnvironmentName} environment: the sandbox's development credentials are public. Configure Ett:* and Callers:* (or AzureAd:*) instead.");
+        if (environment.IsDevelopment()) return;
+        if (!builder.Configuration.GetValue<bool>(OptInKey))
+            throw new InvalidOperationException($"{setting} runs only in Development: the sandbox's development credentials are public. Set {OptInKey}=true to run it in the {environment.EnvironmentName} environment anyway.");
+        builder.Services.AddHostedService<SandboxOutsideDevelopmentWarning>();
     }
 }
 

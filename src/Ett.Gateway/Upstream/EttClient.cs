@@ -26,6 +26,9 @@ public sealed class EttClient(IHttpClientFactory httpClients)
     public async Task<IReadOnlyList<EttContract>> GetContractsAsync(Guid organizationId, CancellationToken ct) =>
         (await GetAsync<EttResultList<EttContract>>($"api/certificates/contracts?organizationId={organizationId}", ct)).Items;
 
+    public async Task<IReadOnlyList<EttReportStatus>> GetReportsAsync(Guid organizationId, CancellationToken ct) =>
+        (await GetAsync<EttResultList<EttReportStatus>>($"api/reports?organizationId={organizationId}", ct)).Items;
+
     public async Task<IReadOnlyList<EttContract>> CreateContractsAsync(Guid organizationId, IReadOnlyList<EttNewContract> contracts, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/certificates/contracts?organizationId={organizationId}")

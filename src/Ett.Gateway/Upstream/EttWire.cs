@@ -36,6 +36,9 @@ public sealed record EttAddress(string? Address1, string? Address2, string? Loca
 
 public sealed record EttTechnology(string? AibFuelCode, string? AibTechCode);
 
+/// <summary>One of an organization's reports (<c>GET /api/reports</c>); <c>status</c> is Pending, Completed or Failed.</summary>
+public sealed record EttReportStatus(Guid Id, long CreatedAt, string Status);
+
 public sealed record EttContract(Guid Id, string Gsrn, long StartDate, long? EndDate, long Created, string? MeteringPointType, EttTechnology? Technology);
 
 public sealed record EttNewContract(string Gsrn, long StartDate, long? EndDate);

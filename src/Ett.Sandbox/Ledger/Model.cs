@@ -2,7 +2,14 @@ namespace Ett.Sandbox.Ledger;
 
 internal sealed record Organization(Guid Id, string Name, string Tin, bool IsTrial);
 
-internal sealed record EttClient(string ClientId, string Secret, Guid OrganizationId, bool IsTrial);
+internal sealed record EttClient(string ClientId, List<ClientSecret> Secrets, Guid OrganizationId, bool IsTrial);
+
+/// <summary>A B2C application password: Graph lists it without its value; its hint is the value's first three characters.</summary>
+internal sealed record ClientSecret(Guid KeyId, string Hint, string Value, long StartDate, long EndDate)
+{
+    public static ClientSecret Create(Guid keyId, string value, DateTimeOffset start, DateTimeOffset end) =>
+        new(keyId, value[..3], value, start.ToUnixTimeSeconds(), end.ToUnixTimeSeconds());
+}
 
 internal sealed record Address(
     string Address1, string? Address2, string? Locality, string City, string PostalCode, string Country,

@@ -22,8 +22,8 @@ internal static class SandboxSeeder
         AddOrganization(data, random, new Organization(SecondClientOrganizationId, "Sandbox Klient To A/S", "39315046", IsTrial: false));
         AddOrganization(data, random, new Organization(NormalProducerOrganizationId, "Sandbox Havvind A/S", "39315047", IsTrial: false));
 
-        data.Clients.Add(EttClientId, new EttClient(EttClientId, EttClientSecret, ClientOrganizationId, IsTrial: true));
-        data.Clients.Add(SecondEttClientId, new EttClient(SecondEttClientId, SecondEttClientSecret, SecondClientOrganizationId, IsTrial: false));
+        data.Clients.Add(EttClientId, new EttClient(EttClientId, [OnboardingSecret(1, EttClientSecret, now)], ClientOrganizationId, IsTrial: true));
+        data.Clients.Add(SecondEttClientId, new EttClient(SecondEttClientId, [OnboardingSecret(2, SecondEttClientSecret, now)], SecondClientOrganizationId, IsTrial: false));
         data.Consents[EttClientId] = [ProducerOrganizationId, ConsumerOrganizationId, TraderOrganizationId];
         data.Consents[SecondEttClientId] = [NormalProducerOrganizationId];
 
@@ -104,7 +104,7 @@ internal static class SandboxSeeder
         var random = new Random(2027);
         AddOrganization(data, random, new Organization(LargeProducerOrganizationId, "Sandbox Vindpark A/S", "39315048", IsTrial: true));
         AddOrganization(data, random, new Organization(ThirdClientOrganizationId, "Sandbox Klient Tre ApS", "39315049", IsTrial: true));
-        data.Clients.Add(ThirdEttClientId, new EttClient(ThirdEttClientId, ThirdEttClientSecret, ThirdClientOrganizationId, IsTrial: true));
+        data.Clients.Add(ThirdEttClientId, new EttClient(ThirdEttClientId, [OnboardingSecret(3, ThirdEttClientSecret, DateTimeOffset.FromUnixTimeSeconds(nowSeconds))], ThirdClientOrganizationId, IsTrial: true));
         data.Consents[ThirdEttClientId] = [LargeProducerOrganizationId];
         var wind = new Technology("T020001", "F01050100");
         var ringkobing = new Address("Vestkystvej 8", null, null, "Ringkøbing", "6950", "DK", "760", "Ringkøbing-Skjern");
@@ -131,6 +131,10 @@ internal static class SandboxSeeder
         data.MeteringPoints.Add(Point(NoWalletOrganizationId, NoWalletSolarGsrn, "542", "Production", address, new Technology("T010000", "F01010100"),
             "39315050", true, "500", "DK1"));
     }
+
+    // The secret ETT's onboarding creates lasts one month; the credentials API's own secrets a year (ETT PR #1874).
+    private static ClientSecret OnboardingSecret(int client, string value, DateTimeOffset now) =>
+        ClientSecret.Create(new Guid($"c2ed0000-0000-4000-8000-{client:D12}"), value, now, now.AddMonths(1));
 
     private static void AddOrganization(LedgerData data, Random random, Organization organization)
     {

@@ -35,25 +35,26 @@ internal sealed class EttTokenService(SandboxState state, TimeProvider time, IOp
     public async Task<IResult> IssueAsync(HttpRequest request)
     {
         var credentials = await ClientCredentials.ReadAsync(request);
-        state.Record(new EttRequest(request.Method, request.PathBase + request.Path, request.QueryString.Value ?? "",
-            null, request.Headers.Authorization.Count > 0, Body: null));
         if (credentials.Reject() is { } rejection)
         {
+            Record(request, secret: null);
             return rejection;
         }
 
         EttClient? client;
         Organization? organization;
         List<Guid> consents;
+        ClientSecret? secret;
         lock (state.Sync)
         {
             client = state.Data.Clients.GetValueOrDefault(credentials.ClientId!);
             organization = client is null ? null : state.Data.Organizations[client.OrganizationId];
             consents = client is null ? [] : [.. state.Data.Consents.GetValueOrDefault(client.ClientId) ?? []];
+            secret = client is null ? null : ValidSecret(client, credentials.ClientSecret!, state.Now);
         }
 
-        if (client is null || organization is null
-            || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(client.Secret), System.Text.Encoding.UTF8.GetBytes(credentials.ClientSecret!)))
+        Record(request, secret);
+        if (client is null || organization is null || secret is null)
         {
             return ClientCredentials.InvalidClient();
         }
@@ -87,6 +88,18 @@ internal sealed class EttTokenService(SandboxState state, TimeProvider time, IOp
 
         return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = (long)lifetime.TotalSeconds }, EttResults.Json);
     }
+
+    // B2C takes any of the application's passwords within its start and end; a deleted or expired one is invalid_client.
+    private static ClientSecret? ValidSecret(EttClient client, string presented, long now)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(presented);
+        return client.Secrets.FirstOrDefault(s => s.StartDate <= now && now < s.EndDate
+            && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(s.Value), bytes));
+    }
+
+    private void Record(HttpRequest request, ClientSecret? secret) =>
+        state.Record(new EttRequest(request.Method, request.PathBase + request.Path, request.QueryString.Value ?? "",
+            null, request.Headers.Authorization.Count > 0, Body: null, SecretKeyId: secret?.KeyId));
 
     public async Task<EttCaller?> ValidateAsync(string? authorization)
     {

@@ -50,7 +50,7 @@ public class OpenApiDocumentTests(GatewayDocumentsFactory factory) : IClassFixtu
     }
 
     [Fact]
-    public async Task Passthrough_document_lists_ett_operations_under_ett()
+    public async Task Passthrough_document_lists_under_ett_exactly_the_operations_the_passthrough_forwards()
     {
         var document = JsonNode.Parse(await factory.CreateClient().GetStringAsync("/openapi/ett.json"))!;
         var paths = document["paths"]!.AsObject();
@@ -59,7 +59,12 @@ public class OpenApiDocumentTests(GatewayDocumentsFactory factory) : IClassFixtu
         Assert.NotNull(paths["/ett/wallet-api/transfers"]!["post"]);
         Assert.NotNull(paths["/ett/api/authorization/client/consents"]!["get"]);
         Assert.All(paths, path => Assert.StartsWith("/ett/", path.Key));
-        Assert.Equal(ContractPaths().Select(p => "/ett" + p).Order(), paths.Select(p => p.Key).Order());
+        var documented = paths.SelectMany(p => p.Value!.AsObject().Where(o => o.Value?["responses"] is not null).Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}"));
+        var forwarded = global::Ett.Gateway.Passthrough.EttThirdPartyOperations.All.Select(o => $"{o.Method} /ett{o.Path}");
+        Assert.Equal(forwarded.Order(), documented.Order());
+        // ETT's hidden and internal operations are in its contract but answer 404 here, so they are not documented.
+        Assert.Contains("/api/authorization/client/{idpClientId}", ContractPaths());
+        Assert.Null(paths["/ett/api/authorization/client/{idpClientId}"]);
         Assert.Equal("/", document["servers"]!.AsArray().Single()!["url"]!.GetValue<string>());
     }
 

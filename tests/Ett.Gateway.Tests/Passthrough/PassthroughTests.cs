@@ -101,8 +101,15 @@ public class PassthroughTests : GatewayTest
         const int size = 10 * 1024 * 1024;
         var firstPartRead = new TaskCompletionSource();
         var payload = RandomNumberGenerator.GetBytes(size);
-        Upstreams.EttBehaviour = async (context, _) =>
+        var report = Guid.NewGuid();
+        Upstreams.EttBehaviour = async (context, request) =>
         {
+            // The passthrough first finds the report in the organization's own list (ETT's download ignores the organization).
+            if (request.Path == "/api/reports")
+            {
+                await context.Response.WriteAsJsonAsync(new { result = new[] { new { id = report, createdAt = 1_780_000_000L, status = "Completed" } } });
+                return;
+            }
             context.Response.ContentType = "application/octet-stream";
             await context.Response.Body.WriteAsync(payload.AsMemory(0, 1024 * 1024));
             await context.Response.Body.FlushAsync();
@@ -112,7 +119,7 @@ public class PassthroughTests : GatewayTest
             await context.Response.Body.WriteAsync(payload.AsMemory(1024 * 1024));
         };
 
-        using var response = await Caller.GetAsync($"/ett/api/reports/{Guid.NewGuid()}/download?organizationId={Upstreams.OwnOrganization}", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Caller.GetAsync($"/ett/api/reports/{report}/download?organizationId={Upstreams.OwnOrganization}", HttpCompletionOption.ResponseHeadersRead);
         await using var stream = await response.Content.ReadAsStreamAsync();
         var received = new MemoryStream();
         var buffer = new byte[81920];

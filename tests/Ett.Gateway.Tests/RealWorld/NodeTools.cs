@@ -16,6 +16,7 @@ public static class NodeTools
     /// <summary>Why <paramref name="needs"/> cannot run here, or null.</summary>
     public static string? Missing(RealWorldTool needs)
     {
+        if (needs == RealWorldTool.DotnetOnly) return null;
         if (FindOnPath("node") is null) return "node is not installed";
         if (!Directory.Exists(Path.Combine(Folder, "node_modules", "oidc-provider"))) return "tests/node has no node_modules (npm ci)";
         if (needs == RealWorldTool.Chromium && !File.Exists(ChromiumPath)) return $"{ChromiumPath} is not installed";

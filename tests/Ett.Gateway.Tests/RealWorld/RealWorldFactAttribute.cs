@@ -11,6 +11,9 @@ public enum RealWorldTool
 
     /// <summary>Node's tools and Debian's <c>chromium</c>.</summary>
     Chromium,
+
+    /// <summary>Nothing but .NET: the built apps beside the tests as their own processes.</summary>
+    DotnetOnly,
 }
 
 /// <summary>

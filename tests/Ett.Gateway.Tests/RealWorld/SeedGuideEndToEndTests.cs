@@ -24,11 +24,11 @@ public sealed class SeedGuideEndToEndTests : IAsyncLifetime
     {
         var app = await _gateway.CallerAsync();
 
-        var organizations = await GetAsync(app, "/organizations");
+        var organizations = await _gateway.GetAsync(app, "/organizations");
         Assert.Contains(organizations.GetProperty("organizations").EnumerateArray(), o => o.GetProperty("id").GetGuid() == Producer);
         Assert.Contains(organizations.GetProperty("organizations").EnumerateArray(), o => o.GetProperty("id").GetGuid() == Consumer);
 
-        var meteringPoints = await GetAsync(app, $"/organizations/{Producer}/metering-points?type=production");
+        var meteringPoints = await _gateway.GetAsync(app, $"/organizations/{Producer}/metering-points?type=production");
         var idle = meteringPoints.GetProperty("meteringPoints").EnumerateArray().Single(m => m.GetProperty("gsrn").GetString() == SandboxSeed.ProducerUncontractedSolarGsrn);
         Assert.False(idle.GetProperty("active").GetBoolean());
 
@@ -36,11 +36,11 @@ public sealed class SeedGuideEndToEndTests : IAsyncLifetime
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 60);
         var contract = await app.PostAsJsonAsync($"/organizations/{Producer}/contracts", new { gsrn = SandboxSeed.ProducerUncontractedSolarGsrn, start });
         Assert.True(HttpStatusCode.Created == contract.StatusCode, await contract.Content.ReadAsStringAsync());
-        var contracts = await GetAsync(app, $"/organizations/{Producer}/contracts");
+        var contracts = await _gateway.GetAsync(app, $"/organizations/{Producer}/contracts");
         Assert.Contains(contracts.GetProperty("contracts").EnumerateArray(), c => c.GetProperty("gsrn").GetString() == SandboxSeed.ProducerUncontractedSolarGsrn);
 
-        var producerBefore = await GetAsync(app, $"/organizations/{Producer}/wallet");
-        var consumerBefore = await GetAsync(app, $"/organizations/{Consumer}/wallet");
+        var producerBefore = await _gateway.GetAsync(app, $"/organizations/{Producer}/wallet");
+        var consumerBefore = await _gateway.GetAsync(app, $"/organizations/{Consumer}/wallet");
         var receive = await app.PostAsync($"/organizations/{Consumer}/wallet/receive-endpoints", null);
         Assert.True(HttpStatusCode.Created == receive.StatusCode, await receive.Content.ReadAsStringAsync());
         Assert.False(string.IsNullOrEmpty((await receive.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("walletReference").GetProperty("endpoint").GetString()));
@@ -49,60 +49,31 @@ public sealed class SeedGuideEndToEndTests : IAsyncLifetime
         Assert.True(HttpStatusCode.Created == partner.StatusCode, await partner.Content.ReadAsStringAsync());
         var partnerId = (await partner.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("partnerId").GetGuid();
 
-        var certificates = await GetAsync(app, $"/organizations/{Producer}/certificates?type=production&limit=1000");
+        var certificates = await _gateway.GetAsync(app, $"/organizations/{Producer}/certificates?type=production&limit=1000");
         var available = certificates.GetProperty("items").EnumerateArray().Sum(c => c.GetProperty("quantityWh").GetInt64());
         Assert.Equal(producerBefore.GetProperty("availableProductionWh").GetInt64(), available);
         const long transferWh = 500_000;
         Assert.True(available > transferWh, $"the producer has {available} Wh");
 
-        var transfer = await FollowAsync(app, $"/organizations/{Producer}/transfers", new { partnerId, quantityWh = transferWh }, "seed-guide-transfer");
+        var (_, transfer) = await _gateway.FollowAsync(app, $"/organizations/{Producer}/transfers", new { partnerId, quantityWh = transferWh }, "seed-guide-transfer");
         Assert.Equal(transferWh, transfer.GetProperty("completedWh").GetInt64());
 
-        var producerAfter = await GetAsync(app, $"/organizations/{Producer}/wallet");
-        var consumerAfterTransfer = await GetAsync(app, $"/organizations/{Consumer}/wallet");
+        var producerAfter = await _gateway.GetAsync(app, $"/organizations/{Producer}/wallet");
+        var consumerAfterTransfer = await _gateway.GetAsync(app, $"/organizations/{Consumer}/wallet");
         Assert.Equal(producerBefore.GetProperty("availableProductionWh").GetInt64() - transferWh, producerAfter.GetProperty("availableProductionWh").GetInt64());
         Assert.Equal(consumerBefore.GetProperty("availableProductionWh").GetInt64() + transferWh, consumerAfterTransfer.GetProperty("availableProductionWh").GetInt64());
 
-        var claim = await FollowAsync(app, $"/organizations/{Consumer}/claims",
+        var (_, claim) = await _gateway.FollowAsync(app, $"/organizations/{Consumer}/claims",
             new { from = "2020-01-01T00:00:00Z", to = "2030-01-01T00:00:00Z" }, "seed-guide-claim");
         var claimedWh = claim.GetProperty("completedWh").GetInt64();
         Assert.True(claimedWh > 0, claim.ToString());
 
-        var consumerAfterClaim = await GetAsync(app, $"/organizations/{Consumer}/wallet");
+        var consumerAfterClaim = await _gateway.GetAsync(app, $"/organizations/{Consumer}/wallet");
         Assert.Equal(consumerAfterTransfer.GetProperty("availableProductionWh").GetInt64() - claimedWh, consumerAfterClaim.GetProperty("availableProductionWh").GetInt64());
         Assert.Equal(consumerAfterTransfer.GetProperty("availableConsumptionWh").GetInt64() - claimedWh, consumerAfterClaim.GetProperty("availableConsumptionWh").GetInt64());
 
-        var claims = await GetAsync(app, $"/organizations/{Consumer}/claims?limit=1000");
+        var claims = await _gateway.GetAsync(app, $"/organizations/{Consumer}/claims?limit=1000");
         Assert.Equal(claimedWh, claims.GetProperty("items").EnumerateArray().Sum(c => c.GetProperty("quantityWh").GetInt64()));
-    }
-
-    private async Task<JsonElement> GetAsync(HttpClient app, string path)
-    {
-        var response = await app.GetAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    /// <summary>POSTs an operation (202 + Location) and follows it until it ends; it must end completed.</summary>
-    private async Task<JsonElement> FollowAsync(HttpClient app, string path, object body, string idempotencyKey)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        request.Headers.Add("Idempotency-Key", idempotencyKey);
-        var accepted = await app.SendAsync(request);
-        Assert.True(HttpStatusCode.Accepted == accepted.StatusCode, $"POST {path}: {(int)accepted.StatusCode} {await accepted.Content.ReadAsStringAsync()}");
-        var location = accepted.Headers.Location ?? throw new InvalidOperationException($"POST {path}: 202 without Location");
-
-        // The worker polls ETT every second (Operations:WorkerInterval); bounded in count, the process's real time.
-        for (var attempt = 0; attempt < 120; attempt++)
-        {
-            var operation = await GetAsync(app, location.OriginalString);
-            var status = operation.GetProperty("status").GetString();
-            if (status is "completed") return operation;
-            Assert.True(status is "accepted" or "running", $"{location}: {operation}\n{_gateway.Output}");
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
-        throw new TimeoutException($"{location} did not complete within 60 s.");
     }
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static Ett.Sandbox.SandboxSeed;
@@ -132,4 +133,96 @@ public class SandboxEnvironmentTests
 
         Assert.Contains(logs.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Message.Contains("Sandbox:AllowOutsideDevelopment=true"));
     }
+}
+
+/// <summary><c>Sandbox:Url</c>: the gateway uses a standalone sandbox (src/Ett.Sandbox.Host) instead of hosting one.</summary>
+public sealed class StandaloneSandboxSettingsTests : IDisposable
+{
+    private readonly string _contentRoot = Directory.CreateTempSubdirectory("ett-gateway-standalone-").FullName;
+
+    private WebApplicationBuilder Builder(string environment, Dictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment, ContentRootPath = _contentRoot });
+        builder.Configuration.AddInMemoryCollection(settings);
+        return builder;
+    }
+
+    [Fact]
+    public void The_one_setting_points_every_unset_ett_and_caller_setting_at_the_standalone_sandbox_and_hosts_none()
+    {
+        var builder = Builder("Development", new() { ["Sandbox:Enabled"] = "true", ["Sandbox:Url"] = "http://localhost:5090/", ["Callers:Audience"] = "api://mine" });
+
+        Gateway.Sandbox.SandboxHosting.AddSandbox(builder);
+
+        Assert.Equal("http://localhost:5090/sandbox/ett", builder.Configuration["Ett:BaseUrl"]);
+        Assert.Equal("http://localhost:5090/sandbox/ett-token", builder.Configuration["Ett:TokenUrl"]);
+        Assert.Equal(EttClientId, builder.Configuration["Ett:ClientId"]);
+        Assert.Equal("http://localhost:5090/sandbox/idp", builder.Configuration["Callers:Authority"]);
+        Assert.Equal("api://mine", builder.Configuration["Callers:Audience"]);
+        Assert.Equal("http://localhost:5090/sandbox/idp/connect/token", builder.Configuration["OpenApi:TokenUrl"]);
+        Assert.DoesNotContain(builder.Services, s => s.ServiceType == typeof(SandboxState));
+        Assert.True(Gateway.Sandbox.SandboxHosting.UsesSandbox(builder.Configuration));
+    }
+
+    [Fact]
+    public void The_journal_beside_a_standalone_sandbox_survives_a_start_and_the_in_process_one_does_not()
+    {
+        var standalone = Path.Combine(_contentRoot, "data", "standalone-sandbox");
+        var inProcess = Path.Combine(_contentRoot, "data", "sandbox");
+        Directory.CreateDirectory(standalone);
+        File.WriteAllText(Path.Combine(standalone, "operations.db"), "journal");
+        Directory.CreateDirectory(inProcess);
+
+        var builder = Builder("Development", new() { ["Sandbox:Url"] = "http://localhost:5090" });
+        Gateway.Sandbox.SandboxHosting.AddSandbox(builder);
+
+        Assert.Equal("data/standalone-sandbox", builder.Configuration["Operations:DataDirectory"]);
+        Assert.Equal("journal", File.ReadAllText(Path.Combine(standalone, "operations.db")));
+        Assert.True(Directory.Exists(inProcess), "a standalone sandbox must leave the in-process sandbox's journal alone too");
+
+        Gateway.Sandbox.SandboxHosting.AddSandbox(Builder("Development", new() { ["Sandbox:Enabled"] = "true" }));
+        Assert.False(Directory.Exists(inProcess));
+        Assert.True(File.Exists(Path.Combine(standalone, "operations.db")));
+    }
+
+    [Theory]
+    [InlineData("Production", false)]
+    [InlineData("Production", true)]
+    [InlineData("Staging", true)]
+    public void A_standalone_sandbox_is_refused_in_staging_and_production_even_with_the_opt_in(string environment, bool optIn)
+    {
+        var settings = new Dictionary<string, string?> { ["Sandbox:Url"] = "http://localhost:5090" };
+        if (optIn) settings["Sandbox:AllowOutsideDevelopment"] = "true";
+
+        var failure = Assert.Throws<InvalidOperationException>(() => Gateway.Sandbox.SandboxHosting.AddSandbox(Builder(environment, settings)));
+
+        Assert.Contains("Sandbox:Url", failure.Message);
+        Assert.Contains(environment, failure.Message);
+    }
+
+    [Fact]
+    public void A_standalone_sandbox_outside_development_needs_the_opt_in_and_then_warns()
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() =>
+            Gateway.Sandbox.SandboxHosting.AddSandbox(Builder("Testing", new() { ["Sandbox:Url"] = "http://localhost:5090" })));
+        Assert.Contains("Sandbox:AllowOutsideDevelopment", refused.Message);
+
+        var builder = Builder("Testing", new() { ["Sandbox:Url"] = "http://localhost:5090", ["Sandbox:AllowOutsideDevelopment"] = "true" });
+        Gateway.Sandbox.SandboxHosting.AddSandbox(builder);
+        Assert.Contains(builder.Services, s => s.ImplementationType == typeof(Gateway.Sandbox.SandboxOutsideDevelopmentWarning));
+    }
+
+    [Theory]
+    [InlineData("localhost:5090")]
+    [InlineData("ftp://localhost:5090")]
+    [InlineData("http://localhost:5090/sandbox/ett")]
+    public void A_sandbox_url_that_is_not_a_base_url_stops_start_up_naming_the_key(string url)
+    {
+        var failure = Assert.Throws<InvalidOperationException>(() =>
+            Gateway.Sandbox.SandboxHosting.AddSandbox(Builder("Development", new() { ["Sandbox:Url"] = url })));
+
+        Assert.Contains("Sandbox:Url", failure.Message);
+    }
+
+    public void Dispose() => Directory.Delete(_contentRoot, recursive: true);
 }

@@ -6,8 +6,9 @@ internal static class OperationStatusRules
     private static readonly Dictionary<LegStatus, LegStatus[]> Transitions = new()
     {
         [LegStatus.Planned] = [LegStatus.IntentRecorded],
-        // failed: ETT rejected the POST synchronously (400), so nothing was reserved.
-        [LegStatus.IntentRecorded] = [LegStatus.Submitted, LegStatus.Unknown, LegStatus.Failed],
+        // failed: ETT rejected the POST synchronously (400), so nothing was reserved. planned: the gateway's own circuit
+        // breaker or ETT concurrency cap refused the POST before it left, so ETT never saw it.
+        [LegStatus.IntentRecorded] = [LegStatus.Submitted, LegStatus.Unknown, LegStatus.Failed, LegStatus.Planned],
         // unknown: ETT refused the request-status permanently (e.g. 404) too often; its lists decide.
         [LegStatus.Submitted] = [LegStatus.Completed, LegStatus.Failed, LegStatus.Unknown],
         // planned: the reconciler proved the POST never took effect, so the leg may be sent again.

@@ -28,12 +28,12 @@ public sealed class OperationStatusRulesTests
     [InlineData("intentRecorded", "submitted", true)]
     [InlineData("intentRecorded", "unknown", true)]
     [InlineData("intentRecorded", "failed", true)]
-    [InlineData("intentRecorded", "planned", false)]
+    [InlineData("intentRecorded", "planned", true)]
     [InlineData("unknown", "planned", true)]
     [InlineData("unknown", "submitted", false)]
     [InlineData("submitted", "completed", true)]
     [InlineData("submitted", "unknown", true)]
     [InlineData("completed", "failed", false)]
-    public void A_leg_returns_to_planned_only_when_the_reconciler_proved_it_unsent(string from, string to, bool allowed) =>
+    public void A_leg_returns_to_planned_only_when_it_is_proven_unsent(string from, string to, bool allowed) =>
         Assert.Equal(allowed, OperationStatusRules.CanMove(Enum.Parse<LegStatus>(from, ignoreCase: true), Enum.Parse<LegStatus>(to, ignoreCase: true)));
 }

@@ -1,0 +1,101 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ett.Sandbox;
+using Ett.Sandbox.Faults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ett.Gateway.Chaos;
+
+/// <summary>
+/// The ETT sandbox the gateways talk to, on its own listener and the system clock, read and steered only through its
+/// HTTP control endpoints (<c>/sandbox/control/*</c>): faults, request log, ledger, idle.
+/// </summary>
+internal sealed class ChaosSandbox : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private readonly WebApplication app;
+    private readonly HttpClient http;
+
+    private ChaosSandbox(WebApplication app, Uri address)
+    {
+        this.app = app;
+        Address = address;
+        http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>Root of the sandbox, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri Address { get; }
+
+    public string EttBaseUrl => new Uri(Address, "/sandbox/ett/").AbsoluteUri;
+    public string EttTokenUrl => new Uri(Address, "/sandbox/ett-token").AbsoluteUri;
+    public string IdpIssuer => new Uri(Address, "/sandbox/idp").AbsoluteUri;
+
+    public static async Task<ChaosSandbox> StartAsync()
+    {
+        var port = ChaosProcess.FreeLoopbackPort();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>());
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Services.AddEttSandbox();
+        var app = builder.Build();
+        app.MapEttSandbox();
+        await app.StartAsync();
+        return new ChaosSandbox(app, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    public async Task<Guid> AddFaultAsync(SandboxFault fault)
+    {
+        using var response = await http.PostAsJsonAsync("/sandbox/control/faults", fault, Json);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>Removes a fault if it is still in force.</summary>
+    public async Task RemoveFaultAsync(Guid id) => (await http.DeleteAsync($"/sandbox/control/faults/{id}")).Dispose();
+
+    public async Task ClearFaultsAsync() => (await http.DeleteAsync("/sandbox/control/faults")).EnsureSuccessStatusCode();
+
+    public async Task<int> ActiveFaultsAsync() =>
+        (await http.GetFromJsonAsync<List<JsonElement>>("/sandbox/control/faults", Json))!.Count;
+
+    public async Task<IReadOnlyList<AppliedSandboxFault>> AppliedFaultsAsync() =>
+        await http.GetFromJsonAsync<List<AppliedSandboxFault>>("/sandbox/control/faults/applied", Json) ?? [];
+
+    public async Task<IReadOnlyList<EttRequest>> RequestsAsync() =>
+        await http.GetFromJsonAsync<List<EttRequest>>("/sandbox/control/requests", Json) ?? [];
+
+    /// <summary>One wallet, once every queued transfer and claim has been processed.</summary>
+    public async Task<SandboxWalletLedger> LedgerAsync(Guid organizationId)
+    {
+        (await http.PostAsync("/sandbox/control/idle", null)).EnsureSuccessStatusCode();
+        return (await http.GetFromJsonAsync<SandboxWalletLedger>($"/sandbox/control/ledger?organizationId={organizationId}", Json))!;
+    }
+
+    /// <summary>A token of the development caller with every permission.</summary>
+    public async Task<string> CallerTokenAsync()
+    {
+        using var response = await http.PostAsync("/sandbox/idp/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = SandboxSeed.CallerClientId,
+            ["client_secret"] = SandboxSeed.CallerClientSecret,
+        }));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
