@@ -41,6 +41,7 @@ builder.Services.AddClientSecrets();
 
 var app = builder.Build();
 
+app.UseGatewayEdge();
 app.UseGatewayObservability();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -64,8 +65,8 @@ app.MapPartners();
 app.MapTransfers();
 app.MapClaims();
 app.MapOperations();
-app.MapGatewayAudit();
 app.MapClientSecrets();
+app.MapGatewayObservability();
 
 app.Run();
 

@@ -28,6 +28,7 @@ internal static class CallerRateLimits
     public static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var http = rejected.HttpContext;
+        http.RequestServices.GetService<Observability.GatewayMetrics>()?.RateLimitRejected();
         var limits = http.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value;
         var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : limits.CallerReplenishmentPeriod;
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;

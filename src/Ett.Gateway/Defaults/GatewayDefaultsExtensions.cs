@@ -8,6 +8,7 @@ public static class GatewayDefaultsExtensions
 {
     public static IServiceCollection AddGatewayDefaults(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddGatewayEdge(configuration);
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton(sp =>

@@ -11,7 +11,12 @@ public static class HealthExtensions
 
     public static IServiceCollection AddGatewayHealth(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<ApiVersionHealthCheck>("ett-api-versions", tags: [ReadyTag]);
+        // One instance keeps the token probe's last outcome between probes.
+        services.AddSingleton<EttTokenHealthCheck>();
+        services.AddHealthChecks()
+            .AddCheck<ApiVersionHealthCheck>("ett-api-versions", tags: [ReadyTag])
+            .AddCheck<EttTokenHealthCheck>("ett-token", tags: [ReadyTag])
+            .AddCheck<EttCircuitHealthCheck>("ett-circuits", tags: [ReadyTag]);
         return services;
     }
 

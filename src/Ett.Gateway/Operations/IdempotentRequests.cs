@@ -17,7 +17,7 @@ namespace Ett.Gateway.Operations;
 /// Completed keys are kept for <c>Operations:IdempotencyRetention</c> (at least 24 hours) after their response.
 /// </summary>
 internal sealed class IdempotentRequests(
-    IIdempotencyStore keys, IOperationStore journal, IOptions<OperationsOptions> options, IOptions<JsonOptions> json, TimeProvider time, ILogger<IdempotentRequests> logger)
+    IIdempotencyStore keys, IOperationStore journal, IOptions<OperationsOptions> options, IOptions<JsonOptions> json, TimeProvider time, ILogger<IdempotentRequests> logger, GatewayMetrics metrics)
 {
     public const string HeaderName = "Idempotency-Key";
     public const int MaxKeyLength = 255;
@@ -47,6 +47,7 @@ internal sealed class IdempotentRequests(
         switch (await keys.TryBeginAsync(callerId, key, fingerprint, options.Value.LeaseDuration, cancellationToken))
         {
             case IdempotencyBegin.Replay replay:
+                metrics.Idempotency("replayed");
                 if (AuditDetails.Of(http) is { } replayed)
                 {
                     replayed.Replayed = true;
@@ -54,11 +55,13 @@ internal sealed class IdempotentRequests(
                 }
                 return new IdempotentResponse(replay.Response);
             case IdempotencyBegin.InFlight inFlight:
+                metrics.Idempotency("in_flight");
                 var wait = Math.Max(1, (int)Math.Ceiling((inFlight.LeaseExpiresAt - time.GetUtcNow()).TotalSeconds));
                 http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
                 return TypedResults.Problem("An earlier request with this Idempotency-Key is still being processed.",
                     statusCode: StatusCodes.Status409Conflict, title: "Request in flight", type: ProblemTypes.IdempotencyKeyInFlight);
             case IdempotencyBegin.FingerprintMismatch:
+                metrics.Idempotency("key_reused");
                 return TypedResults.Problem("This Idempotency-Key was already used with a different request.",
                     statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused", type: ProblemTypes.IdempotencyKeyReused);
             case IdempotencyBegin.Started started:

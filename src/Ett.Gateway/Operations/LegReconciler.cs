@@ -11,7 +11,7 @@ namespace Ett.Gateway.Operations;
 /// (per production and consumption certificate for claims) and compared with the journal's own legs of that
 /// certificate whose outcome is known. Whatever the sums cannot tell apart stays <c>unknown</c> with the reason.
 /// </summary>
-internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILogger<LegReconciler> logger)
+internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILogger<LegReconciler> logger, Observability.GatewayMetrics metrics)
 {
     private const int PageSize = 1000;
 
@@ -40,12 +40,14 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
         if (excessWh == 0 && leg.EttRequestId is null)
         {
             logger.LogInformation("Leg {LegId}: ETT lists none of the {Kind}, so it will be sent", leg.Id, what);
+            metrics.ReconcilerDecided("resend");
             return await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Planned,
                 $"ETT lists none of this {what}; the leg is sent again.", cancellationToken);
         }
         if (excessWh == 0)
         {
             // ETT accepted the request, yet lists nothing of it: it failed. Never re-sent, as ETT might still act on it.
+            metrics.ReconcilerDecided("failed");
             await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Failed,
                 $"ETT accepted the request but lists none of this {what}, and no longer reports its status.", cancellationToken);
             return false;
@@ -53,6 +55,7 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
         if (excessWh == leg.QuantityWh + unknownWh)
         {
             logger.LogInformation("Leg {LegId}: ETT lists the {Kind}, so it took effect", leg.Id, what);
+            metrics.ReconcilerDecided("completed");
             await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Completed,
                 $"ETT lists this {what}; its outcome was never observed.", cancellationToken);
             return false;
@@ -104,6 +107,7 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
     private async Task<bool> UndecidedAsync(OperationLeg leg, string reason, CancellationToken cancellationToken)
     {
         logger.LogWarning("Leg {LegId} stays unknown: {Reason}", leg.Id, reason);
+        metrics.ReconcilerDecided("undecided");
         await journal.RecordUndecidedAsync(leg.Id, reason, cancellationToken);
         return false;
     }

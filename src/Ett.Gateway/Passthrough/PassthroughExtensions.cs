@@ -40,6 +40,7 @@ public static class PassthroughExtensions
                     if (operation.Owned is { } owned) transforms.AddRequestTransform(owned.CheckAsync);
                     transforms.AddRequestTransform(credentials.ApplyAsync);
                     transforms.AddRequestTransform(SendCorrelationAsync);
+                    Observability.EttCallMetrics.AddTo(transforms);
                     transforms.AddResponseTransform(credentials.ObserveAsync);
                     transforms.AddResponseTransform(errors.MapAsync);
                 })

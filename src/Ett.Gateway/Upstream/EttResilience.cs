@@ -119,13 +119,25 @@ internal static class EttResilience
                             !WaitsLongerThan(args.Outcome.Result, options.Timeout, time)),
                     });
                 }
+                var circuits = context.ServiceProvider.GetService<EttCircuits>();
+                var group = context.InstanceName;
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
                     FailureRatio = options.BreakerFailureRatio,
                     MinimumThroughput = options.BreakerMinimumThroughput,
                     SamplingDuration = options.BreakerSamplingDuration,
                     BreakDuration = options.BreakDuration,
+                    // Readiness and the circuit-state metric read these.
+                    OnOpened = _ => Report(Polly.CircuitBreaker.CircuitState.Open),
+                    OnHalfOpened = _ => Report(Polly.CircuitBreaker.CircuitState.HalfOpen),
+                    OnClosed = _ => Report(Polly.CircuitBreaker.CircuitState.Closed),
                 });
+
+                ValueTask Report(Polly.CircuitBreaker.CircuitState state)
+                {
+                    circuits?.Report(group, state);
+                    return ValueTask.CompletedTask;
+                }
                 pipeline.AddTimeout(options.AttemptTimeout);
             })
             .SelectPipelineBy(services =>

@@ -15,12 +15,14 @@ public sealed class EttTokenProvider(
     IHttpClientFactory httpClients,
     IOptionsMonitor<EttOptions> options,
     TimeProvider time,
-    ILogger<EttTokenProvider> logger)
+    ILogger<EttTokenProvider> logger,
+    Observability.GatewayMetrics? metrics = null)
 {
     public const string HttpClientName = "ett-token";
 
     private readonly ConcurrentDictionary<string, SingleFlight<EttAccessToken>> _caches = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _warnedShortLived = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _obtainedOnce = new(StringComparer.OrdinalIgnoreCase);
 
     public Task<EttAccessToken> GetAsync(string clientName, CancellationToken cancellationToken)
     {
@@ -48,11 +50,32 @@ public sealed class EttTokenProvider(
         return GetAsync(stale.ClientName, cancellationToken);
     }
 
+    /// <summary>True while a token of <paramref name="clientName"/> is held and not expired (readiness asks without requesting one).</summary>
+    public bool Holds(string clientName) =>
+        _caches.TryGetValue(clientName, out var cache) && cache.Current is { } token && time.GetUtcNow() < token.ExpiresAt;
+
     public void Drop(EttAccessToken stale) => CacheOf(stale.ClientName).Invalidate(stale);
 
     private SingleFlight<EttAccessToken> CacheOf(string clientName) => _caches.GetOrAdd(clientName, _ => new());
 
     private async Task<EttAccessToken> RequestAsync(string clientName)
+    {
+        var renewal = _obtainedOnce.ContainsKey(clientName);
+        try
+        {
+            var token = await RequestOnceAsync(clientName);
+            _obtainedOnce.TryAdd(clientName, true);
+            metrics?.TokenRequest(renewal, succeeded: true);
+            return token;
+        }
+        catch
+        {
+            metrics?.TokenRequest(renewal, succeeded: false);
+            throw;
+        }
+    }
+
+    private async Task<EttAccessToken> RequestOnceAsync(string clientName)
     {
         var settings = options.CurrentValue;
         var client = settings.EffectiveClients.FirstOrDefault(c => c.Name.Equals(clientName, StringComparison.OrdinalIgnoreCase))

@@ -22,6 +22,15 @@ internal sealed class SingleFlight<T> where T : class
         return await pending.WaitAsync(cancellationToken);
     }
 
+    /// <summary>The cached value, fresh or not; null before the first fetch succeeded or after it was invalidated.</summary>
+    public T? Current
+    {
+        get
+        {
+            lock (_gate) return _current;
+        }
+    }
+
     /// <summary>Drops the cached value if it is still <paramref name="stale"/>, so a renewal seen by many fetches once.</summary>
     public void Invalidate(T stale)
     {

@@ -18,6 +18,8 @@ public static class UpstreamExtensions
         services.AddSingleton<EttCredentials>();
         services.AddSingleton<ApiVersionPins>();
         services.AddSingleton<EttClient>();
+        services.AddSingleton<EttCircuits>();
+        services.AddTransient<Observability.EttCallMetrics>();
         services.AddTransient<EttAuthenticationHandler>();
         services.AddTransient<ApiVersionHandler>();
 
@@ -31,6 +33,7 @@ public static class UpstreamExtensions
                 client.BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
                 client.Timeout = Timeout.InfiniteTimeSpan;
             })
+            .AddHttpMessageHandler<Observability.EttCallMetrics>()
             .AddEttCallBudget()
             .AddHttpMessageHandler<EttAuthenticationHandler>()
             .AddHttpMessageHandler<ApiVersionHandler>()

@@ -53,6 +53,80 @@ public sealed class TransferObservabilityTests : IAsyncLifetime
         Assert.All(ettLines, line => Assert.Contains("transfer-4711", CorrelationTests.CorrelationIdsOf(line)));
     }
 
+    [Fact]
+    public async Task A_transfer_flow_is_traced_under_its_correlation_id_and_its_logs_hold_no_secret_or_token()
+    {
+        var spans = new ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "System.Net.Http" or "Microsoft.AspNetCore" or GatewayTelemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var sent = new ConcurrentQueue<(string Path, string? Id)>();
+        var ettTokens = new ConcurrentQueue<string>();
+        env.StartGateway(services => services.AddHttpClient(EttRequest.HttpClientName)
+            .AddHttpMessageHandler(() => new HeaderRecorder(sent, ettTokens)));
+        var callerToken = await env.Sandbox.GetCallerTokenAsync();
+        var caller = env.Gateway.CreateCaller(callerToken);
+        await env.RunWorkerAsync();
+        var id = $"traced-{Guid.NewGuid():N}";
+        using var request = Post($"/organizations/{Producer}/transfers", new { partnerOrganizationId = Trader, quantityWh = 1000 }, "traced");
+        request.Headers.Add(Correlation.HeaderName, id);
+
+        var response = await caller.SendAsync(request);
+        await env.SettleAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var mine = spans.Where(span => span.GetBaggageItem(Correlation.TraceTag) == id).ToList();
+        var inbound = Assert.Single(mine, span => span.Source.Name == "Microsoft.AspNetCore" && span.GetTagItem(Correlation.TraceTag) as string == id);
+        var ettCalls = mine.Where(span => span.Source.Name == "System.Net.Http").ToList();
+        // The request's own ETT calls are children in its trace; the worker's poll is a span of its own with the id.
+        Assert.True(ettCalls.Any(span => span.TraceId == inbound.TraceId && span.GetTagItem("url.full") is string url && url.Split('?')[0].EndsWith("/wallet-api/transfers", StringComparison.Ordinal)),
+            string.Join('\n', mine.Select(span => $"{span.Source.Name} {span.OperationName} {span.TraceId} {span.SpanId} {span.ParentSpanId} {span.GetTagItem("url.full")}")) + $"\ninbound {inbound.TraceId}");
+        var poll = Assert.Single(mine, span => span.Source.Name == GatewayTelemetry.Name && span.OperationName == "operations.worker poll");
+        Assert.Contains(ettCalls, span => span.ParentSpanId == poll.SpanId);
+        // Every ETT call of the typed client (the caller token's key reads and the ETT token request are spans too).
+        Assert.Equal(sent.Count, ettCalls.Count(span => span.GetTagItem("url.full") is string url && url.Contains("/sandbox/ett/", StringComparison.Ordinal)));
+
+        var logs = env.Gateway.AllLogText() + CorrelationTests.ScopeText(env.Gateway.Logs);
+        Assert.NotEmpty(ettTokens);
+        foreach (var secret in ettTokens.Distinct().Append(callerToken).Append(Ett.Sandbox.SandboxSeed.EttClientSecret).Append(Ett.Sandbox.SandboxSeed.CallerClientSecret))
+            Assert.DoesNotContain(secret, logs);
+    }
+
+    [Fact]
+    public async Task Metrics_endpoint_shows_every_named_metric_after_one_request()
+    {
+        env.StartGateway();
+        var caller = await env.CallerAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await caller.SendAsync(Post($"/organizations/{Producer}/transfers", new { partnerOrganizationId = Trader, quantityWh = 1000 }, "metered"))).StatusCode);
+        var scrape = await env.Gateway.CreateClient().GetAsync("/metrics");
+        var text = await scrape.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        foreach (var metric in MetricNames)
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(text, $"(?m)^{metric}(_bucket|_count|_sum)?\\{{"), $"{metric} missing from:\n{text}");
+        Assert.Matches("(?m)^ett_gateway_ett_request_duration_seconds_count\\{[^}]*api_group=\"Wallet\"[^}]*method=\"POST\"[^}]*status=\"202\"", text);
+        Assert.Matches("(?m)^ett_gateway_ett_token_requests_total\\{[^}]*kind=\"initial\"[^}]*outcome=\"success\"[^}]*\\} 1", text);
+        Assert.Matches("(?m)^ett_gateway_operations\\{[^}]*kind=\"transfer\"", text);
+    }
+
+    /// <summary>Every metric the README names, as Prometheus spells it.</summary>
+    internal static readonly string[] MetricNames =
+    [
+        "ett_gateway_ett_request_duration_seconds",
+        "ett_gateway_ett_token_requests_total",
+        "ett_gateway_ett_circuit_state",
+        "ett_gateway_rate_limit_rejections_total",
+        "ett_gateway_idempotency_requests_total",
+        "ett_gateway_operations",
+        "ett_gateway_operation_legs",
+        "ett_gateway_reconciler_decisions_total",
+    ];
+
     private HttpClient Admin() => env.Gateway.CreateCaller(env.Sandbox.IssueCallerToken(new Dictionary<string, object>
     {
         ["sub"] = "auditor", ["client_id"] = "auditor", ["roles"] = new[] { "Ett.Admin" },
@@ -79,8 +153,11 @@ public sealed class TransferObservabilityTests : IAsyncLifetime
         }));
 
         var accepted = await caller.SendAsync(WithId(Post($"/organizations/{Producer}/transfers", body, "audited"), "first"));
+        env.Time.Advance(TimeSpan.FromMilliseconds(1));
         var replayed = await caller.SendAsync(WithId(Post($"/organizations/{Producer}/transfers", body, "audited"), "second"));
+        env.Time.Advance(TimeSpan.FromMilliseconds(1));
         var tooMuch = await caller.SendAsync(WithId(Post($"/organizations/{Producer}/transfers", new { partnerOrganizationId = Trader, quantityWh = long.MaxValue / 2 }, "greedy"), "third"));
+        env.Time.Advance(TimeSpan.FromMilliseconds(1));
         var forbidden = await limited.SendAsync(WithId(Post($"/organizations/{Producer}/transfers", body, "not-allowed"), "fourth"));
         await caller.GetAsync($"/organizations/{Producer}/wallet");
 
@@ -144,10 +221,11 @@ public sealed class TransferObservabilityTests : IAsyncLifetime
         return request;
     }
 
-    private sealed class HeaderRecorder(ConcurrentQueue<(string, string?)> sent) : DelegatingHandler
+    private sealed class HeaderRecorder(ConcurrentQueue<(string, string?)> sent, ConcurrentQueue<string>? tokens = null) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (request.Headers.Authorization?.Parameter is { } token) tokens?.Enqueue(token);
             sent.Enqueue((request.RequestUri!.AbsolutePath,
                 request.Headers.TryGetValues(Correlation.HeaderName, out var values) ? string.Join(",", values) : null));
             return base.SendAsync(request, cancellationToken);

@@ -202,6 +202,37 @@ public class EttResilienceTests : IAsyncLifetime
         Assert.Equal(5, ContractCalls("GET"));
     }
 
+    [Fact]
+    public async Task Readiness_is_degraded_while_a_circuit_is_open_and_healthy_once_it_recovers()
+    {
+        var failing = true;
+        _upstreams.EttBehaviour = (context, _) =>
+        {
+            if (!failing) return Contracts(context);
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Task.CompletedTask;
+        };
+        async Task<System.Text.Json.JsonElement> Ready()
+        {
+            var response = await _gateway.CreateClient().GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        }
+
+        await _caller.GetAsync(ContractsPath);
+        var open = await Ready();
+        failing = false;
+        _clock.Advance(BreakDuration);
+        await _caller.GetAsync(ContractsPath);
+        var closed = await Ready();
+
+        Assert.Equal("Degraded", open.GetProperty("status").GetString());
+        var circuits = open.GetProperty("checks").GetProperty("ett-circuits");
+        Assert.Equal("Degraded", circuits.GetProperty("status").GetString());
+        Assert.Equal("Open", circuits.GetProperty("data").GetProperty("Certificates").GetString());
+        Assert.Equal("Healthy", closed.GetProperty("status").GetString());
+    }
+
     public static TheoryData<string, string, string?> UnreadableBodies => new()
     {
         { "text/html", "<html><body>Service Unavailable</body></html>", null },

@@ -77,6 +77,9 @@ internal interface IOperationStore
     Task ReleaseAsync(WorkerClaim claim, CancellationToken cancellationToken);
 }
 
+/// <summary>Operations per kind and status, legs per status (stored names, e.g. <c>intentRecorded</c>).</summary>
+public sealed record StoreStatusCounts(IReadOnlyList<(string Kind, string Status, long Count)> Operations, IReadOnlyList<(string Status, long Count)> Legs);
+
 /// <summary>One worker iteration's hold on the legs it listed; it lapses at Until if the instance dies.</summary>
 internal sealed record WorkerClaim(Guid Token, DateTimeOffset Until);
 

@@ -187,6 +187,17 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         return rows.SingleOrDefault();
     }
 
+    /// <summary>How many operations (per kind and status) and legs (per status) the store holds: the metrics' gauges.</summary>
+    public async Task<StoreStatusCounts> CountByStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var operations = await Sql.QueryAsync(connection, null, "SELECT kind, status, COUNT(*) FROM operations GROUP BY kind, status", [],
+            reader => (reader.GetString(0), reader.GetString(1), reader.GetInt64(2)), cancellationToken);
+        var legs = await Sql.QueryAsync(connection, null, "SELECT status, COUNT(*) FROM operation_legs GROUP BY status", [],
+            reader => (reader.GetString(0), reader.GetInt64(1)), cancellationToken);
+        return new StoreStatusCounts(operations, legs);
+    }
+
     // ---- Operations journal ----
 
     public async Task<Reservation> ReserveAsync(

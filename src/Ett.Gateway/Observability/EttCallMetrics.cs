@@ -1,0 +1,57 @@
+using Ett.Gateway.Upstream;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Ett.Gateway.Observability;
+
+/// <summary>
+/// Times every call of the typed ETT client as its caller waits for it (outermost: budget, token and retries included)
+/// and records it by API group, method and status.
+/// </summary>
+internal sealed class EttCallMetrics(GatewayMetrics metrics, ApiVersionPins pins, TimeProvider time) : DelegatingHandler
+{
+    private const string StartedItem = "Ett.Observability.PassthroughStarted";
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var group = pins.For(request.RequestUri!).Group.Name;
+        string status = "error";
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return response;
+        }
+        catch (Exception exception) when (exception is TimeoutException or Polly.Timeout.TimeoutRejectedException or OperationCanceledException)
+        {
+            status = "timeout";
+            throw;
+        }
+        finally
+        {
+            metrics.EttRequest(group, request.Method.Method, status, "typed", time.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>The passthrough's twin: a request transform notes the start, a response transform records the call.</summary>
+    public static void AddTo(TransformBuilderContext transforms)
+    {
+        transforms.AddRequestTransform(context =>
+        {
+            context.HttpContext.Items[StartedItem] = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetTimestamp();
+            return ValueTask.CompletedTask;
+        });
+        transforms.AddResponseTransform(context =>
+        {
+            if (context.HttpContext.Items[StartedItem] is not long started) return ValueTask.CompletedTask;
+            var services = context.HttpContext.RequestServices;
+            var status = context.ProxyResponse is { } response
+                ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : "error";
+            services.GetRequiredService<GatewayMetrics>().EttRequest(ApiGroup.ForPath((context.HttpContext.Request.Path.Value ?? "")[Passthrough.PassthroughExtensions.Prefix.Length..].TrimStart('/')).Name,
+                context.HttpContext.Request.Method, status, "passthrough", services.GetRequiredService<TimeProvider>().GetElapsedTime(started));
+            return ValueTask.CompletedTask;
+        });
+    }
+}
