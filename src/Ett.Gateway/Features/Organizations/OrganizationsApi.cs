@@ -37,6 +37,8 @@ public static class OrganizationsApi
                 + "caller may act for (Callers:Organizations), each with the ETT client that serves it. ETT's consent lists are "
                 + "read once per configured client and cached briefly (Ett:ConsentsCacheDuration).")
             .ProducesUpstreamProblems()
+            // Its only input is the X-Correlation-ID header every operation takes.
+            .ProducesValidationProblem()
             .WithResponseExample(StatusCodes.Status200OK, "The consented organizations the caller may act for.", new OrganizationList
             {
                 Organizations =
