@@ -20,8 +20,8 @@ public sealed record ChaosScenario(int Seed, int Operations, int Instances, bool
 {
     public int Parallelism { get; init; } = 8;
 
-    /// <summary>Faults kept in force at once (each for one to three matching ETT calls).</summary>
-    public int FaultsInForce { get; init; } = 3;
+    /// <summary>Faults kept in force at once (each for one to three matching ETT calls or two seconds): enough for at least 10 % of ETT calls.</summary>
+    public int FaultsInForce { get; init; } = 8;
 }
 
 /// <summary>What a run did and found.</summary>
@@ -328,7 +328,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
 
     /// <summary>
     /// Keeps <see cref="ChaosScenario.FaultsInForce"/> random ETT faults in force, each for one to three matching calls
-    /// or one second, whichever ends first (so a fault on a path rarely called does not hold its place).
+    /// or two seconds, whichever ends first (so a fault on a path rarely called does not hold its place).
     /// </summary>
     private async Task InjectFaultsAsync(ChaosSandbox sandbox, CancellationToken stop)
     {
@@ -338,7 +338,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
         {
             while (!stop.IsCancellationRequested)
             {
-                while (added.TryPeek(out var oldest) && DateTimeOffset.UtcNow - oldest.At > TimeSpan.FromSeconds(1))
+                while (added.TryPeek(out var oldest) && DateTimeOffset.UtcNow - oldest.At > TimeSpan.FromSeconds(2))
                     await sandbox.RemoveFaultAsync(added.Dequeue().Id);
                 var missing = scenario.FaultsInForce - await sandbox.ActiveFaultsAsync();
                 for (var i = 0; i < missing; i++) added.Enqueue((await sandbox.AddFaultAsync(RandomFault(random)), DateTimeOffset.UtcNow));
