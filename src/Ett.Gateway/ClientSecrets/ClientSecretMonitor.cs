@@ -6,9 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Ett.Gateway.ClientSecrets;
 
 /// <summary>
-/// What the gateway last read of one configured ETT client's secrets. <c>InUseExpires</c> is when the configured secret
-/// expires: the listed secret whose hint it starts with, else (no or several matches) the soonest listed expiry, so a
-/// warning comes too early rather than too late. <c>Failure</c>: why the last reading failed, beside the last good one.
+/// What the gateway last read of one configured ETT client's secrets. <c>InUseExpires</c> is when the secret in use
+/// expires: the rotated-in one by its keyId, else the listed secret whose hint the configured one starts with, else (no
+/// or several matches) the soonest listed expiry, so a warning comes too early rather than too late. <c>Failure</c>: why the last reading failed, beside the last good one.
 /// </summary>
 internal sealed record ClientSecretState(string ClientName, string ClientId, DateTimeOffset ReadAt, IReadOnlyList<EttCredential> Credentials,
     DateTimeOffset? InUseExpires, Guid? InUseKeyId, string? Failure);
@@ -18,7 +18,8 @@ internal sealed record ClientSecretState(string ClientName, string ClientId, Dat
 /// default) and keeps the answer, so readiness probes and the expiry metric never call ETT themselves. ETT's onboarding
 /// secret lasts one month, later ones a year: the day it expires every call fails.
 /// </summary>
-internal sealed partial class ClientSecretMonitor(EttClient ett, IOptionsMonitor<EttOptions> options, TimeProvider time, ILogger<ClientSecretMonitor> logger)
+internal sealed partial class ClientSecretMonitor(
+    EttClient ett, IEttClientSecrets secrets, IOptionsMonitor<EttOptions> options, TimeProvider time, ILogger<ClientSecretMonitor> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, ClientSecretState> _states = new(StringComparer.Ordinal);
@@ -36,7 +37,7 @@ internal sealed partial class ClientSecretMonitor(EttClient ett, IOptionsMonitor
     {
         try
         {
-            Remember(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken));
+            await RememberAsync(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken), cancellationToken);
         }
         catch (GatewayProblemException problem) when (!cancellationToken.IsCancellationRequested)
         {
@@ -48,9 +49,9 @@ internal sealed partial class ClientSecretMonitor(EttClient ett, IOptionsMonitor
     }
 
     /// <summary>Keeps a reading of one client's secrets (the monitor's own, or an admin endpoint's).</summary>
-    public ClientSecretState Remember(EttClientCredentials client, IReadOnlyList<EttCredential> credentials)
+    public async Task<ClientSecretState> RememberAsync(EttClientCredentials client, IReadOnlyList<EttCredential> credentials, CancellationToken cancellationToken)
     {
-        var inUse = InUse(client.ClientSecret, credentials);
+        var inUse = InUse(await secrets.CurrentAsync(client, reread: false, cancellationToken), credentials);
         var expires = inUse.Select(c => c.EndDate).OfType<long>().Order().Select(s => (DateTimeOffset?)DateTimeOffset.FromUnixTimeSeconds(s)).FirstOrDefault();
         var state = new ClientSecretState(client.Name, client.ClientId, time.GetUtcNow(), credentials, expires,
             inUse.Count == 1 ? inUse[0].KeyId : null, null);
@@ -58,10 +59,11 @@ internal sealed partial class ClientSecretMonitor(EttClient ett, IOptionsMonitor
         return state;
     }
 
-    /// <summary>The listed secrets the configured one may be: those whose hint it starts with, else all.</summary>
-    internal static IReadOnlyList<EttCredential> InUse(string secret, IReadOnlyList<EttCredential> credentials)
+    /// <summary>The listed secrets the one in use may be: the one of its keyId, else those whose hint it starts with, else all.</summary>
+    internal static IReadOnlyList<EttCredential> InUse(EttClientSecret secret, IReadOnlyList<EttCredential> credentials)
     {
-        var matching = credentials.Where(c => !string.IsNullOrEmpty(c.Hint) && secret.StartsWith(c.Hint, StringComparison.Ordinal)).ToList();
+        if (credentials.Where(c => c.KeyId == secret.KeyId).ToList() is [_] known) return known;
+        var matching = credentials.Where(c => !string.IsNullOrEmpty(c.Hint) && secret.Value.StartsWith(c.Hint, StringComparison.Ordinal)).ToList();
         return matching.Count > 0 ? matching : credentials;
     }
 

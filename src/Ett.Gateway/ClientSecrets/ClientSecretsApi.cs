@@ -3,7 +3,9 @@ using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Upstream;
+using Ett.Gateway.Operations.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Ett.Gateway.ClientSecrets;
@@ -18,6 +20,13 @@ public static class ClientSecretsApi
     {
         services.AddSingleton<ClientSecretMonitor>();
         services.AddSingleton<ClientSecretMetrics>();
+        // Automatic rotation: the rotated-in secret, encrypted in the operations store, wins for clients with AutoRotate.
+        ClientSecretProtection.Configure(services);
+        services.AddSingleton<IClientSecretStore, SqlClientSecretStore>();
+        services.AddSingleton<StoredClientSecrets>();
+        services.Replace(ServiceDescriptor.Singleton<IEttClientSecrets>(provider => provider.GetRequiredService<StoredClientSecrets>()));
+        services.AddSingleton<ClientSecretRotation>();
+        services.AddHostedService(provider => provider.GetRequiredService<ClientSecretRotation>());
         // The gauge exists from the start, reading what the monitor holds.
         services.AddHostedService(provider =>
         {
@@ -68,7 +77,7 @@ public static class ClientSecretsApi
         IOptionsMonitor<EttOptions> options, EttClient ett, ClientSecretMonitor monitor, CancellationToken cancellationToken)
     {
         if (Find(options, clientName) is not { } client) return UnknownClient(clientName);
-        var state = monitor.Remember(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken));
+        var state = await monitor.RememberAsync(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken), cancellationToken);
         return TypedResults.Ok(new ClientSecretList(client.Name, client.ClientId, [.. state.Credentials.Select(c => View(c, state))]));
     }
 
@@ -78,7 +87,7 @@ public static class ClientSecretsApi
     {
         if (Find(options, clientName) is not { } client) return UnknownClient(clientName);
         var created = await ett.CreateCredentialAsync(client.Name, client.ClientId, cancellationToken);
-        monitor.Remember(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken));
+        await monitor.RememberAsync(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken), cancellationToken);
         if (string.IsNullOrEmpty(created.Secret)) throw EttErrors.UnreadableBody();
         // Shown once: no cache may keep it.
         http.Response.Headers.CacheControl = "no-store";
@@ -92,12 +101,12 @@ public static class ClientSecretsApi
         IOptionsMonitor<EttOptions> options, EttClient ett, ClientSecretMonitor monitor, CancellationToken cancellationToken)
     {
         if (Find(options, clientName) is not { } client) return UnknownClient(clientName);
-        var state = monitor.Remember(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken));
+        var state = await monitor.RememberAsync(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken), cancellationToken);
         if (state.InUseKeyId == keyId)
             return TypedResults.Problem($"ETT client {client.Name} is configured with secret {keyId}: configure another one before deleting it.",
                 statusCode: StatusCodes.Status409Conflict, title: "The secret is in use", type: ProblemTypes.Conflict);
         await ett.DeleteCredentialAsync(client.Name, client.ClientId, keyId, cancellationToken);
-        monitor.Remember(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken));
+        await monitor.RememberAsync(client, await ett.GetCredentialsAsync(client.Name, client.ClientId, cancellationToken), cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -20,6 +20,9 @@ public sealed record EttOptions
 
     public string? ClientSecret { get; set; }
 
+    /// <summary>The single-client shorthand's <see cref="EttClientCredentials.AutoRotate"/> (<c>Ett:AutoRotate</c>).</summary>
+    public bool AutoRotate { get; set; }
+
     public List<EttClientCredentials> Clients { get; set; } = [];
 
     /// <summary>A cached token is renewed this long before it expires.</summary>
@@ -40,6 +43,12 @@ public sealed record EttOptions
     /// <summary>How often each client's secrets are read from ETT's credentials API; zero reads them never.</summary>
     public TimeSpan SecretExpiryRefresh { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// A client with <see cref="EttClientCredentials.AutoRotate"/> gets a new secret once its secret expires within this
+    /// (<c>Ett:SecretRotateBefore</c>): longer than <see cref="SecretExpiryWarning"/>, so rotation comes before the warning.
+    /// </summary>
+    public TimeSpan SecretRotateBefore { get; set; } = TimeSpan.FromDays(21);
+
     /// <summary>Pinned <c>X-API-Version</c> per ETT API group (<see cref="ApiGroup"/> names); <c>1</c> where unset.</summary>
     public Dictionary<string, string> ApiVersions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -47,7 +56,7 @@ public sealed record EttOptions
     public IReadOnlyList<EttClientCredentials> EffectiveClients =>
         Clients.Count > 0 ? Clients
         : ClientId is null ? []
-        : [new EttClientCredentials { Name = "default", ClientId = ClientId, ClientSecret = ClientSecret ?? "" }];
+        : [new EttClientCredentials { Name = "default", ClientId = ClientId, ClientSecret = ClientSecret ?? "", AutoRotate = AutoRotate }];
 }
 
 public sealed record EttClientCredentials
@@ -57,6 +66,12 @@ public sealed record EttClientCredentials
 
     /// <summary>Never logged, never returned: it is the company's ETT identity.</summary>
     public string ClientSecret { get; set; } = "";
+
+    /// <summary>
+    /// <c>Ett:Clients:N:AutoRotate</c>: the gateway replaces the secret before it expires and keeps the new one encrypted
+    /// in the operations store (ClientSecrets/ClientSecretRotation); once there it wins over <see cref="ClientSecret"/>.
+    /// </summary>
+    public bool AutoRotate { get; set; }
 
     public override string ToString() => $"{Name} ({ClientId})";
 }
@@ -81,6 +96,8 @@ internal sealed class EttOptionsValidator : IValidateOptions<EttOptions>
             if (string.IsNullOrWhiteSpace(clients[i].ClientId)) failures.Add($"{key}:ClientId must not be empty.");
             if (string.IsNullOrWhiteSpace(clients[i].ClientSecret)) failures.Add($"{key}:ClientSecret must be set (environment variable or user secrets).");
         }
+        if (clients.Any(c => c.AutoRotate) && options.SecretRotateBefore <= options.SecretExpiryWarning)
+            failures.Add("Ett:SecretRotateBefore must be longer than Ett:SecretExpiryWarning: automatic rotation comes before the warning.");
         if (clients.Select(c => c.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != clients.Count)
             failures.Add("Ett:Clients names must be unique.");
 

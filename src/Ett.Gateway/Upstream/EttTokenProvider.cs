@@ -16,6 +16,7 @@ public sealed class EttTokenProvider(
     IOptionsMonitor<EttOptions> options,
     TimeProvider time,
     ILogger<EttTokenProvider> logger,
+    IEttClientSecrets? secrets = null,
     Observability.GatewayMetrics? metrics = null)
 {
     public const string HttpClientName = "ett-token";
@@ -56,6 +57,19 @@ public sealed class EttTokenProvider(
 
     public void Drop(EttAccessToken stale) => CacheOf(stale.ClientName).Invalidate(stale);
 
+    /// <summary>
+    /// Obtains a token with a candidate secret, bypassing the cache: automatic rotation proves a new secret before it
+    /// stores it. Throws as <see cref="GetAsync"/> does when ETT refuses it.
+    /// </summary>
+    public async Task<EttAccessToken> ProveAsync(string clientName, EttClientSecret candidate, CancellationToken cancellationToken)
+    {
+        var (settings, client) = Configured(clientName);
+        return await RequestOnceAsync(settings, client, candidate).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Caches a token obtained with the client's new secret, so this instance switches to it at once.</summary>
+    public void Install(EttAccessToken token) => CacheOf(token.ClientName).Replace(token);
+
     private SingleFlight<EttAccessToken> CacheOf(string clientName) => _caches.GetOrAdd(clientName, _ => new());
 
     private async Task<EttAccessToken> RequestAsync(string clientName)
@@ -77,14 +91,37 @@ public sealed class EttTokenProvider(
 
     private async Task<EttAccessToken> RequestOnceAsync(string clientName)
     {
+        var (settings, client) = Configured(clientName);
+        if (secrets is null) return await RequestOnceAsync(settings, client, new EttClientSecret(client.ClientSecret, null));
+        var secret = await secrets.CurrentAsync(client, reread: false, CancellationToken.None);
+        try
+        {
+            return await RequestOnceAsync(settings, client, secret);
+        }
+        catch (GatewayProblemException refused) when (refused.Status == StatusCodes.Status502BadGateway && client.AutoRotate)
+        {
+            // Another instance may have rotated the secret and deleted the one this instance still held.
+            var current = await secrets.CurrentAsync(client, reread: true, CancellationToken.None);
+            if (current.Value == secret.Value) throw;
+            logger.LogInformation("ETT refused the secret of client {EttClient}; retrying with the rotated one", client.Name);
+            return await RequestOnceAsync(settings, client, current);
+        }
+    }
+
+    private (EttOptions Settings, EttClientCredentials Client) Configured(string clientName)
+    {
         var settings = options.CurrentValue;
         var client = settings.EffectiveClients.FirstOrDefault(c => c.Name.Equals(clientName, StringComparison.OrdinalIgnoreCase))
             ?? throw new InvalidOperationException($"No ETT client named '{clientName}' is configured.");
+        return (settings, client);
+    }
 
+    private async Task<EttAccessToken> RequestOnceAsync(EttOptions settings, EttClientCredentials client, EttClientSecret secret)
+    {
         using var form = new FormUrlEncodedContent([
             new("grant_type", "client_credentials"),
             new("client_id", client.ClientId),
-            new("client_secret", client.ClientSecret),
+            new("client_secret", secret.Value),
             new("scope", settings.Scope),
         ]);
 

@@ -40,6 +40,12 @@ internal sealed class SingleFlight<T> where T : class
         }
     }
 
+    /// <summary>Caches <paramref name="value"/> in place of whatever is held (e.g. a token obtained elsewhere).</summary>
+    public void Replace(T value)
+    {
+        lock (_gate) _current = value;
+    }
+
     private async Task<T> FetchAndStoreAsync(Func<Task<T>> fetch)
     {
         // Leave the lock before fetching, so a synchronous failure cannot become the cached pending task.

@@ -13,6 +13,7 @@ public static class UpstreamExtensions
         services.AddSingleton<IValidateOptions<EttOptions>, EttOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
+        services.TryAddSingleton<IEttClientSecrets, ConfiguredEttClientSecrets>();
         services.AddSingleton<EttTokenProvider>();
         services.AddSingleton<EttConsents>();
         services.AddSingleton<EttCredentials>();

@@ -111,10 +111,37 @@ internal static class StoreSchema
             "CREATE INDEX ix_audit_records_organization ON audit_records (organization_id, recorded_at)",
             "CREATE INDEX ix_audit_records_caller ON audit_records (caller_id, recorded_at)",
         ],
+        [
+            // ASP.NET Core Data Protection's key ring (ClientSecrets/StoreKeyRing), shared by every instance.
+            """
+            CREATE TABLE data_protection_keys (
+                element_id TEXT NOT NULL PRIMARY KEY,
+                friendly_name TEXT NULL,
+                xml TEXT NOT NULL,
+                stored_at BIGINT NOT NULL)
+            """,
+            // Automatic rotation of ETT client secrets (ClientSecrets/ClientSecretRotation): per client the rotated-in
+            // secret (Data Protection ciphertext), the lease of the one instance rotating it, the intent to create a
+            // secret at ETT (a crash after it may leave an unknown secret there) and the old secret still to delete.
+            """
+            CREATE TABLE ett_client_secrets (
+                client_name TEXT NOT NULL PRIMARY KEY,
+                client_id TEXT NOT NULL,
+                key_id TEXT NULL,
+                protected_secret TEXT NULL,
+                expires_at BIGINT NULL,
+                switched_at BIGINT NULL,
+                lease_owner TEXT NULL,
+                lease_expires_at BIGINT NULL,
+                creating_since BIGINT NULL,
+                retire_key_id TEXT NULL,
+                retire_after BIGINT NULL)
+            """,
+        ],
     ];
 
     /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
-    public static int LatestVersion => 5;
+    public static int LatestVersion => 6;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {
