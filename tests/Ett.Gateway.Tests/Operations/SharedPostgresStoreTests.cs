@@ -1,6 +1,5 @@
 using System.Net;
 using Ett.Gateway.Tests.Operations.Store;
-using Npgsql;
 using static Ett.Gateway.Tests.Operations.OperationsSandbox;
 
 namespace Ett.Gateway.Tests.Operations;
@@ -9,32 +8,23 @@ namespace Ett.Gateway.Tests.Operations;
 [RequiresPostgres]
 public sealed class SharedPostgresStoreTests : IAsyncLifetime
 {
-    private readonly string schema = $"gateway_test_{Guid.NewGuid():N}";
+    private PostgresTestSchema? schema;
     private OperationsSandbox? env;
 
     public async Task InitializeAsync()
     {
-        if (RequiresPostgresAttribute.ConnectionString is not { } admin) return;
-        await ExecuteAsync(admin, $"CREATE SCHEMA {schema}");
+        if ((schema = await PostgresTestSchema.CreateAsync()) is null) return;
         env = await OperationsSandbox.StartAsync(new Dictionary<string, string?>
         {
             ["Operations:Store"] = "Postgres",
-            ["ConnectionStrings:Operations"] = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema, MaxPoolSize = 20 }.ConnectionString,
+            ["ConnectionStrings:Operations"] = schema.ConnectionString,
         });
     }
 
     public async Task DisposeAsync()
     {
         if (env is not null) await env.DisposeAsync();
-        if (RequiresPostgresAttribute.ConnectionString is { } admin) await ExecuteAsync(admin, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        if (schema is not null) await schema.DisposeAsync();
     }
 
     [StoreFact]
