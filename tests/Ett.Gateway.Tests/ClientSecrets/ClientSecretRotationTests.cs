@@ -249,3 +249,54 @@ public sealed class ClientSecretRotationOffTests : IAsyncLifetime
         Assert.Equal([onboarding.KeyId], _env.Ett.SecretsOf(SandboxSeed.EttClientId).Select(s => s.KeyId));
     }
 }
+
+/// <summary><c>Ett:Clients:N:AutoRotate</c> is per client: only the clients that have it rotate.</summary>
+public sealed class ClientSecretRotationPerClientTests : IAsyncLifetime
+{
+    private OperationsSandbox _env = null!;
+
+    public async Task InitializeAsync() => _env = await OperationsSandbox.StartAsync(new Dictionary<string, string?>
+    {
+        ["Ett:ClientId"] = null,
+        ["Ett:ClientSecret"] = null,
+        ["Ett:Clients:0:Name"] = "rotating",
+        ["Ett:Clients:0:ClientId"] = SandboxSeed.EttClientId,
+        ["Ett:Clients:0:ClientSecret"] = SandboxSeed.EttClientSecret,
+        ["Ett:Clients:0:AutoRotate"] = "true",
+        ["Ett:Clients:1:Name"] = "manual",
+        ["Ett:Clients:1:ClientId"] = SandboxSeed.SecondEttClientId,
+        ["Ett:Clients:1:ClientSecret"] = SandboxSeed.SecondEttClientSecret,
+    });
+
+    public async Task DisposeAsync() => await _env.DisposeAsync();
+
+    [Fact]
+    public async Task Only_the_client_with_AutoRotate_gets_a_new_secret()
+    {
+        var gateway = _env.StartGateway();
+        await _env.CallerAsync(gateway);
+        var manual = Assert.Single(_env.Ett.SecretsOf(SandboxSeed.SecondEttClientId));
+        _env.Time.SetUtcNow(Assert.Single(_env.Ett.SecretsOf(SandboxSeed.EttClientId)).End - TimeSpan.FromDays(10));
+
+        await gateway.Services.GetRequiredService<ClientSecretRotation>().RunOnceAsync();
+
+        Assert.Equal(2, _env.Ett.SecretsOf(SandboxSeed.EttClientId).Count);
+        Assert.Equal([manual.KeyId], _env.Ett.SecretsOf(SandboxSeed.SecondEttClientId).Select(s => s.KeyId));
+        Assert.DoesNotContain(_env.Ett.Requests, r => r.Path.Contains($"/clients/{SandboxSeed.SecondEttClientId}/credentials", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rotation_must_come_before_the_expiry_warning()
+    {
+        var options = new Ett.Gateway.Upstream.EttOptions
+        {
+            BaseUrl = new Uri("https://ett.example"), TokenUrl = new Uri("https://ett.example/token"),
+            ClientId = "client", ClientSecret = "secret", AutoRotate = true, SecretRotateBefore = TimeSpan.FromDays(14),
+        };
+
+        var result = new Ett.Gateway.Upstream.EttOptionsValidator().Validate(null, options);
+
+        Assert.Contains("Ett:SecretRotateBefore must be longer than Ett:SecretExpiryWarning", result.FailureMessage);
+        Assert.True(new Ett.Gateway.Upstream.EttOptionsValidator().Validate(null, options with { SecretRotateBefore = TimeSpan.FromDays(15) }).Succeeded);
+    }
+}
