@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Ett.Testing;
 
 namespace Ett.Gateway.Bench;
 
@@ -24,8 +25,8 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(string name, string dll, string args, IDictionary<string, string> environment, string readyPath, string probeDll)
     {
-        var port = FreePort();
-        var probePort = FreePort();
+        var port = LoopbackPort.Reserve();
+        var probePort = LoopbackPort.Reserve();
         var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {args}")
         {
             RedirectStandardOutput = true,
@@ -102,15 +103,6 @@ internal sealed class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 

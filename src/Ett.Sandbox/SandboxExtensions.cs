@@ -55,6 +55,7 @@ public static class SandboxExtensions
         CredentialsApi.Map(ett);
         MeasurementsApi.Map(ett);
         ContractsApi.Map(ett);
+        ReportsApi.Map(ett);
         WalletApi.Map(ett);
         NotSimulatedApi.Map(ett);
 

@@ -71,6 +71,18 @@ public static class SandboxSeed
     /// <summary>Trial organization without a wallet (it never accepted ETT's terms); consented to nobody.</summary>
     public static readonly Guid NoWalletOrganizationId = new("5a4d0000-0000-4000-8000-00000000000a");
 
+    /// <summary>
+    /// A completed PDF report of the producer, made in ETT's portal (a client-credentials token cannot make one: ETT
+    /// needs <c>org_cvr</c>, Transfer API ReportsController.RequestReportGeneration).
+    /// </summary>
+    public static readonly Guid ProducerReportId = new("4e904700-0000-4000-8000-000000000002");
+
+    /// <summary>The producer's report still being generated: listed as <c>Pending</c>, its download 404.</summary>
+    public static readonly Guid ProducerPendingReportId = new("4e904700-0000-4000-8000-000000000012");
+
+    /// <summary>A completed PDF report of the consumer.</summary>
+    public static readonly Guid ConsumerReportId = new("4e904700-0000-4000-8000-000000000003");
+
     /// <summary>Turbines of <see cref="LargeProducerOrganizationId"/>.</summary>
     public const int LargeProducerTurbines = 60;
 

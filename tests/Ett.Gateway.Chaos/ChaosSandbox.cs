@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ett.Sandbox;
 using Ett.Sandbox.Faults;
+using Ett.Testing;
 
 namespace Ett.Gateway.Chaos;
 
@@ -14,10 +15,10 @@ internal sealed class ChaosSandbox : IAsyncDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    private readonly ChaosProcess process;
+    private readonly AppProcess process;
     private readonly HttpClient http;
 
-    private ChaosSandbox(ChaosProcess process)
+    private ChaosSandbox(AppProcess process)
     {
         this.process = process;
         http = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromSeconds(60) };
@@ -32,9 +33,9 @@ internal sealed class ChaosSandbox : IAsyncDisposable
     /// <summary>The host names its identity provider after the address it listens on.</summary>
     public string IdpIssuer => new Uri(Address, "/sandbox/idp").AbsoluteUri;
 
-    public string Tail => process.Tail;
+    public string Tail => process.Output;
 
-    public static async Task<ChaosSandbox> StartAsync() => new(await ChaosProcess.StartAsync("Ett.Sandbox.Host.dll", new Dictionary<string, string>
+    public static async Task<ChaosSandbox> StartAsync() => new(await AppProcess.StartAsync("Ett.Sandbox.Host.dll", new Dictionary<string, string>
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
         ["Logging__LogLevel__Default"] = "Warning",

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Ett.Testing;
 
 namespace Ett.Gateway.Chaos;
 
@@ -9,9 +10,9 @@ namespace Ett.Gateway.Chaos;
 internal sealed class GatewayNode : IAsyncDisposable
 {
     private readonly IReadOnlyDictionary<string, string> settings;
-    private readonly int port = ChaosProcess.FreeLoopbackPort();
+    private readonly int port = LoopbackPort.Reserve();
     private readonly SemaphoreSlim oneChange = new(1, 1);
-    private ChaosProcess? process;
+    private AppProcess? process;
 
     public GatewayNode(string name, IReadOnlyDictionary<string, string> settings, string callerToken)
     {
@@ -33,11 +34,11 @@ internal sealed class GatewayNode : IAsyncDisposable
     public volatile bool Up;
     public int Kills;
 
-    public string Tail => process?.Tail ?? "";
+    public string Tail => process?.Output ?? "";
 
     public async Task StartAsync()
     {
-        process = await ChaosProcess.StartAsync("Ett.Gateway.dll", settings, port);
+        process = await AppProcess.StartAsync("Ett.Gateway.dll", settings, port);
         Up = true;
     }
 
@@ -48,8 +49,7 @@ internal sealed class GatewayNode : IAsyncDisposable
         try
         {
             Up = false;
-            await process!.KillAsync();
-            await process.DisposeAsync();
+            await process!.DisposeAsync();
             Interlocked.Increment(ref Kills);
             await Task.Delay(down);
             await StartAsync();

@@ -28,7 +28,7 @@ internal static class AuditApi
                 "Newest first; every filter is optional (`from` inclusive, `to` exclusive); `limit` is 1 to 500 (default 50); " +
                 "pass `nextCursor` back as `cursor`, with the same filters, for the next page. Requires `Ett.Admin`.")
             .Produces<AuditPage>()
-            .WithResponseExample(StatusCodes.Status200OK, "The newest records.", new AuditPage { Items = [AuditView.Example], NextCursor = null })
+            .WithResponseExample(StatusCodes.Status200OK, "The newest records.", new AuditPage { Items = [AuditRecord.Example], NextCursor = null })
             .WithProblemResponse(StatusCodes.Status400BadRequest, $"A filter is malformed, limit out of range or cursor unknown ({ProblemTypes.Validation}).");
     }
 
@@ -52,7 +52,7 @@ internal static class AuditApi
         var page = records.Take(size).ToList();
         return TypedResults.Ok(new AuditPage
         {
-            Items = [.. page.Select(AuditView.From)],
+            Items = page,
             NextCursor = records.Count > size ? Encode(new AuditPosition(page[^1].RecordedAt, page[^1].AuditId)) : null,
         });
     }
@@ -78,67 +78,8 @@ internal static class AuditApi
 /// <summary>A page of audit records, newest first.</summary>
 internal sealed record AuditPage
 {
-    public required IReadOnlyList<AuditView> Items { get; init; }
+    public required IReadOnlyList<AuditRecord> Items { get; init; }
 
     /// <summary>Opaque; null when there are no more records.</summary>
     public required string? NextCursor { get; init; }
-}
-
-/// <summary>One audited call.</summary>
-internal sealed record AuditView
-{
-    public required Guid AuditId { get; init; }
-    public required DateTimeOffset RecordedAt { get; init; }
-    public required string CallerId { get; init; }
-    public Guid? OrganizationId { get; init; }
-    public required string Action { get; init; }
-    public required string Method { get; init; }
-    public required string Path { get; init; }
-    public required int Status { get; init; }
-
-    /// <summary><c>succeeded</c>, <c>replayed</c>, <c>refused</c> or <c>failed</c>.</summary>
-    public required string Outcome { get; init; }
-
-    /// <summary>Wh the call asked to move (transfers and claims).</summary>
-    public long? QuantityWh { get; init; }
-
-    /// <summary>Certificates the call moved or claimed, <c>registry/streamId</c>.</summary>
-    public required IReadOnlyList<string> Certificates { get; init; }
-
-    public required string CorrelationId { get; init; }
-    public Guid? OperationId { get; init; }
-
-    public static AuditView From(AuditRecord record) => new()
-    {
-        AuditId = record.AuditId,
-        RecordedAt = record.RecordedAt,
-        CallerId = record.CallerId,
-        OrganizationId = record.OrganizationId,
-        Action = record.Action,
-        Method = record.Method,
-        Path = record.Path,
-        Status = record.Status,
-        Outcome = record.Outcome,
-        QuantityWh = record.QuantityWh,
-        Certificates = record.Certificates,
-        CorrelationId = record.CorrelationId,
-        OperationId = record.OperationId,
-    };
-
-    internal static readonly AuditView Example = new()
-    {
-        AuditId = new Guid("019ab5f2-3c11-7a00-8b00-4c2d1e0f9a11"),
-        RecordedAt = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
-        CallerId = "sandbox-app",
-        OrganizationId = new Guid("5a4d0000-0000-4000-8000-000000000002"),
-        Action = "TransferToPartner",
-        Method = "POST",
-        Path = "/organizations/5a4d0000-0000-4000-8000-000000000002/transfers",
-        Status = 202,
-        Outcome = "succeeded",
-        QuantityWh = 5_000_000,
-        Certificates = ["Energinet.dk/8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c11", "Energinet.dk/8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c12"],
-        CorrelationId = "0193f2a4c10b7d4e9a512f0c8e6b1d20",
-        OperationId = new Guid("019ab5f2-3c10-7d4e-9a51-2f0c8e6b1d20"),
-    };
 }

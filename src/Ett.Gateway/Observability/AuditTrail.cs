@@ -32,6 +32,23 @@ internal sealed record AuditRecord
 
     public required string CorrelationId { get; init; }
     public Guid? OperationId { get; init; }
+
+    internal static readonly AuditRecord Example = new()
+    {
+        AuditId = new Guid("019ab5f2-3c11-7a00-8b00-4c2d1e0f9a11"),
+        RecordedAt = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
+        CallerId = "sandbox-app",
+        OrganizationId = new Guid("5a4d0000-0000-4000-8000-000000000002"),
+        Action = "TransferToPartner",
+        Method = "POST",
+        Path = "/organizations/5a4d0000-0000-4000-8000-000000000002/transfers",
+        Status = 202,
+        Outcome = "succeeded",
+        QuantityWh = 5_000_000,
+        Certificates = ["Energinet.dk/8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c11", "Energinet.dk/8c0e4b8e-1f6a-4c1e-9d1e-0b7f3e2a4c12"],
+        CorrelationId = "0193f2a4c10b7d4e9a512f0c8e6b1d20",
+        OperationId = new Guid("019ab5f2-3c10-7d4e-9a51-2f0c8e6b1d20"),
+    };
 }
 
 /// <summary>What an endpoint adds to its call's audit record; the middleware knows the rest.</summary>

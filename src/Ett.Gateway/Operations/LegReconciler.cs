@@ -60,19 +60,23 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
                 $"ETT lists this {what}; its outcome was never observed.", cancellationToken);
             return false;
         }
-        var otherUnknown = before.Where(other => other.Status == LegStatus.Unknown).Select(other => other.QuantityWh).ToList();
-        switch (TookEffect(excessWh, leg.QuantityWh, otherUnknown))
+        var self = new Outcome(leg.Id, leg.Status, leg.EttRequestId, leg.QuantityWh);
+        var otherUnknown = before.Where(other => other.Status == LegStatus.Unknown).ToList();
+        switch (TookEffect(excessWh, self, otherUnknown))
         {
             case true:
                 logger.LogInformation("Leg {LegId}: ETT's list accounts for it among {Count} unknown legs, so it took effect", leg.Id, otherUnknown.Count + 1);
+                metrics.ReconcilerDecided("completed");
                 await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Completed,
-                    $"ETT lists this {what}; its outcome was never observed (told apart from the other unknown legs of this certificate by quantity).", cancellationToken);
+                    $"ETT lists this {what}; its outcome was never observed (told apart from the other unknown legs of this certificate by quantity, or counted among equal ones).", cancellationToken);
                 return false;
             case false when leg.EttRequestId is null:
                 logger.LogInformation("Leg {LegId}: ETT's list accounts for the other unknown legs only, so it will be sent", leg.Id);
+                metrics.ReconcilerDecided("resend");
                 return await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Planned,
                     $"ETT lists the other unknown legs of this certificate but not this {what}; the leg is sent again.", cancellationToken);
             case false:
+                metrics.ReconcilerDecided("failed");
                 await journal.SetLegStatusAsync(leg.Id, LegStatus.Unknown, LegStatus.Failed,
                     $"ETT accepted the request but its list accounts only for the other unknown legs of this certificate, and it no longer reports its status.", cancellationToken);
                 return false;
@@ -86,22 +90,37 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
     internal const int MaxUnknownToCombine = 12;
 
     /// <summary>
-    /// Whether the leg is among the unknown legs that add up to what ETT lists beyond the known ones: true when every
-    /// combination that adds up holds it, false when none does (though one adds up), null when they disagree or none adds up.
+    /// Whether the leg is among the unknown legs that add up to what ETT lists beyond the known ones. Every combination
+    /// of unknown legs that adds up is a world ETT's list allows; when all of them hold the same number <c>m</c> of legs of
+    /// this leg's quantity, exactly <c>m</c> of those took effect. Legs of one certificate, receiver and quantity cannot be
+    /// told apart at ETT (its list has no request ids), so which <c>m</c> is a choice, the same on every instance: first those
+    /// ETT gave a request id (so the ones deemed not to have taken effect can be sent again), then by leg id.
+    /// Null when the worlds disagree on <c>m</c>, when none adds up, or when there are too many legs to combine.
     /// </summary>
-    internal static bool? TookEffect(long excessWh, long legWh, IReadOnlyList<long> otherUnknownWh)
+    internal static bool? TookEffect(long excessWh, Outcome leg, IReadOnlyList<Outcome> otherUnknown)
     {
-        if (otherUnknownWh.Count > MaxUnknownToCombine) return null;
-        bool with = false, without = false;
-        for (var combination = 0; combination < 1 << otherUnknownWh.Count; combination++)
+        if (otherUnknown.Count > MaxUnknownToCombine) return null;
+        Outcome[] unknown = [leg, .. otherUnknown];
+        int? taken = null;
+        for (var combination = 0; combination < 1 << unknown.Length; combination++)
         {
             long sum = 0;
-            for (var i = 0; i < otherUnknownWh.Count; i++)
-                if ((combination & (1 << i)) != 0) sum += otherUnknownWh[i];
-            with |= sum + legWh == excessWh;
-            without |= sum == excessWh;
+            var ofThisQuantity = 0;
+            for (var i = 0; i < unknown.Length; i++)
+            {
+                if ((combination & (1 << i)) == 0) continue;
+                sum += unknown[i].QuantityWh;
+                if (unknown[i].QuantityWh == leg.QuantityWh) ofThisQuantity++;
+            }
+            if (sum != excessWh) continue;
+            if (taken is { } earlier && earlier != ofThisQuantity) return null;
+            taken = ofThisQuantity;
         }
-        return with == without ? null : with;
+        if (taken is not { } count) return null;
+        var rank = unknown.Where(other => other.QuantityWh == leg.QuantityWh)
+            .OrderByDescending(other => other.EttRequestId is not null).ThenBy(other => other.Id)
+            .Select(other => other.Id).ToList().IndexOf(leg.Id);
+        return rank < count;
     }
 
     private async Task<bool> UndecidedAsync(OperationLeg leg, string reason, CancellationToken cancellationToken)
@@ -134,7 +153,7 @@ internal sealed class LegReconciler(IOperationStore journal, EttClient ett, ILog
             .Select(other => new Outcome(other.Id, other.Status, other.EttRequestId, other.QuantityWh))];
     }
 
-    private sealed record Outcome(Guid Id, LegStatus Status, Guid? EttRequestId, long QuantityWh);
+    internal sealed record Outcome(Guid Id, LegStatus Status, Guid? EttRequestId, long QuantityWh);
 
     private async Task<(long Wh, bool Consistent)> ListedTransfersAsync(Guid organizationId, OperationLeg leg, CancellationToken cancellationToken)
     {

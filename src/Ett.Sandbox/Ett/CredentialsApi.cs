@@ -42,7 +42,7 @@ internal static class CredentialsApi
             if (OwnClient(http, state, clientId) is not { } client) return NotAuthorized();
             // Graph's TooManyAppPasswords, as CredentialService words it.
             if (client.Secrets.Count >= MaximumSecrets)
-                return EttError(StatusCodes.Status400BadRequest, "Not allowed to add 3 credentials. You can only add a maximum of 2 credentials. Delete one of the existing credentials in order to add a new one.");
+                return EttResults.EttError(StatusCodes.Status400BadRequest, "Not allowed to add 3 credentials. You can only add a maximum of 2 credentials. Delete one of the existing credentials in order to add a new one.");
 
             var now = time.GetUtcNow();
             var secret = ClientSecret.Create(Guid.NewGuid(), Convert.ToBase64String(RandomNumberGenerator.GetBytes(30)), now, now.AddYears(1));
@@ -57,8 +57,8 @@ internal static class CredentialsApi
         lock (state.Sync)
         {
             if (OwnClient(http, state, clientId) is not { } client) return NotAuthorized();
-            if (client.Secrets.Count == 0) return EttError(StatusCodes.Status404NotFound, $"Resource with id {keyId} could not be found.");
-            if (client.Secrets.RemoveAll(s => s.KeyId == keyId) == 0) return EttError(StatusCodes.Status400BadRequest, "Could not delete credential for client.");
+            if (client.Secrets.Count == 0) return EttResults.EttError(StatusCodes.Status404NotFound, $"Resource with id {keyId} could not be found.");
+            if (client.Secrets.RemoveAll(s => s.KeyId == keyId) == 0) return EttResults.EttError(StatusCodes.Status400BadRequest, "Could not delete credential for client.");
             return EttResults.Empty(StatusCodes.Status204NoContent);
         }
     }
@@ -70,10 +70,5 @@ internal static class CredentialsApi
         return state.Data.Clients.GetValueOrDefault(clientId.ToString()) is { } client && client.OrganizationId == caller.OrganizationId ? client : null;
     }
 
-    private static IResult NotAuthorized() => EttError(StatusCodes.Status403Forbidden, "Not authorized to perform action");
-
-    /// <summary>EnergyOrigin.Setup's ExceptionHandlerMiddleware: <c>{status, statusCode, description}</c> as problem+json.</summary>
-    private static IResult EttError(int status, string description) =>
-        Results.Json(new { status = ((System.Net.HttpStatusCode)status).ToString(), statusCode = status, description },
-            EttResults.Json, "application/problem+json", status);
+    private static IResult NotAuthorized() => EttResults.EttError(StatusCodes.Status403Forbidden, "Not authorized to perform action");
 }

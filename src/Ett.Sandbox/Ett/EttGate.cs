@@ -17,6 +17,9 @@ internal enum OrganizationCheck
 
     /// <summary>The wallet proxy validates the GUID itself and answers with ProblemDetails.</summary>
     WalletProxy,
+
+    /// <summary>Reports bind a Guid as measurements do, but AccessDescriptor's exception answers with ETT's EttError.</summary>
+    Reports,
 }
 
 /// <summary>What every ETT endpoint checks before its handler runs, in ETT's order: version, token, organization.</summary>
@@ -116,7 +119,10 @@ internal sealed class EttGate(OrganizationCheck check) : IEndpointFilter
             return EttResults.Validation(http, "organizationId", $"The value '{raw}' is not valid.");
         }
 
-        return caller.MayAccess(organizationId) ? Accept(http, organizationId) : EttResults.Empty(StatusCodes.Status403Forbidden);
+        if (caller.MayAccess(organizationId)) return Accept(http, organizationId);
+        return check == OrganizationCheck.Reports
+            ? EttResults.EttError(StatusCodes.Status403Forbidden, $"Not authorized to access organization with id {organizationId}")
+            : EttResults.Empty(StatusCodes.Status403Forbidden);
     }
 
     private static IResult? Accept(HttpContext http, Guid organizationId)

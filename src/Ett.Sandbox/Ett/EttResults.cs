@@ -25,6 +25,11 @@ internal static class EttResults
 
     public static IResult Empty(int status) => Results.StatusCode(status);
 
+    /// <summary>EnergyOrigin.Setup's ExceptionHandlerMiddleware: <c>{status, statusCode, description}</c> as problem+json.</summary>
+    public static IResult EttError(int status, string description) =>
+        Results.Json(new { status = ((System.Net.HttpStatusCode)status).ToString(), statusCode = status, description },
+            Json, "application/problem+json", status);
+
     public static IResult Problem(HttpContext http, int status, string type, string title, string? detail = null, string? code = null)
     {
         var body = new Dictionary<string, object?>

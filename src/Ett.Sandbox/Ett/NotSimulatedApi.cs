@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Ett.Sandbox.Ett;
 
 /// <summary>
-/// Every ETT path the sandbox does not simulate (reports, credentials, the spreadsheet, wallet-api slices, client info…)
+/// Every ETT path the sandbox does not simulate (the spreadsheet, wallet-api slices, client info…)
 /// answers 501 — never 401, so a caller does not renew a good token because the sandbox lacks an operation. A mapped
 /// route always wins over this catch-all; a mapped path called with another method is ETT's empty 405.
 /// </summary>

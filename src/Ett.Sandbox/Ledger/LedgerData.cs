@@ -8,6 +8,7 @@ internal sealed class LedgerData
     public Dictionary<string, List<Guid>> Consents { get; } = new(StringComparer.Ordinal);
     public List<MeteringPoint> MeteringPoints { get; } = [];
     public List<Contract> Contracts { get; } = [];
+    public List<Report> Reports { get; } = [];
     public Dictionary<Guid, Wallet> Wallets { get; } = [];
     public Dictionary<string, Wallet> WalletEndpoints { get; } = new(StringComparer.Ordinal);
     public Dictionary<Guid, ExternalEndpoint> ExternalEndpoints { get; } = [];

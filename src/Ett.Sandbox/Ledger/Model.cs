@@ -21,6 +21,9 @@ internal sealed record MeteringPoint(
     Guid OrganizationId, string Gsrn, string GridArea, string MeteringPointType, string SubMeterType, Address Address,
     Technology Technology, string ConsumerCvr, bool CanBeUsedForIssuingCertificates, string Capacity, string BiddingZone);
 
+/// <summary>A PDF report (Transfer API <c>Report</c>): its content once <c>Completed</c>.</summary>
+internal sealed record Report(Guid Id, Guid OrganizationId, long CreatedAt, string Status, byte[]? Content);
+
 internal sealed class Contract
 {
     public required Guid Id { get; init; }

@@ -67,6 +67,13 @@ internal static class SandboxSeeder
             });
         }
 
+        var reportedAt = new DateTimeOffset(now.UtcDateTime.Date.AddDays(-2)).ToUnixTimeSeconds();
+        data.Reports.AddRange([
+            Report(ProducerReportId, ProducerOrganizationId, reportedAt, "Completed"),
+            Report(ProducerPendingReportId, ProducerOrganizationId, nowSeconds, "Pending"),
+            Report(ConsumerReportId, ConsumerOrganizationId, reportedAt, "Completed"),
+        ]);
+
         var lastHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         var producer = data.WalletOf(ProducerOrganizationId)!;
         var consumer = data.WalletOf(ConsumerOrganizationId)!;
@@ -142,6 +149,10 @@ internal static class SandboxSeeder
         var wallet = new Wallet(WalletIdOf(organization.Id), organization.Id, PublicKey(random));
         data.Wallets.Add(wallet.Id, wallet);
     }
+
+    private static Report Report(Guid id, Guid organizationId, long createdAt, string status) =>
+        new(id, organizationId, createdAt, status,
+            status == "Completed" ? System.Text.Encoding.ASCII.GetBytes($"%PDF-1.7\n% ETT sandbox report {id} of organization {organizationId}\n%%EOF\n") : null);
 
     private static MeteringPoint Point(
         Guid organizationId, string gsrn, string gridArea, string type, Address address, Technology technology, string cvr,

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
@@ -237,14 +238,41 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
     {
         // Found by the chaos test (seed 11): two operations' legs of one certificate to one receiver both went unobserved,
         // ETT applied one; its list (one sum per certificate and receiver) shows exactly one of the two quantities.
+        var (first, second, movedWh) = await TwoUnheardTransfersOfOneCertificateAsync(1000, 2000);
+
+        Assert.True(first.GetProperty("status").GetString() == "completed" && second.GetProperty("status").GetString() == "completed", $"{first}\n{second}");
+        // ETT handled the POST whose answer was lost and the re-send of the other (the 503 never reached it).
+        Assert.Equal([1000L, 2000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal(3000, movedWh);
+    }
+
+    [Fact]
+    public async Task Two_unknown_legs_of_one_certificate_and_equal_quantity_are_counted_so_one_completes_and_the_other_is_sent_again()
+    {
+        // Found by the chaos test (seed 11) too: as above, but both legs asked for the same quantity, so ETT's list (no
+        // request ids) shows that one of the two took effect and cannot say which; either choice leaves the same ledger.
+        var (first, second, movedWh) = await TwoUnheardTransfersOfOneCertificateAsync(1000, 1000);
+
+        Assert.True(first.GetProperty("status").GetString() == "completed" && second.GetProperty("status").GetString() == "completed", $"{first}\n{second}");
+        Assert.Equal([1000L, 1000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal(2000, movedWh);
+    }
+
+    /// <summary>
+    /// Two transfers from one certificate to one partner whose POSTs go unheard: ETT applies the first (its answer is
+    /// lost) and refuses the second with 503. Then two reconciliation rounds; the operations as they end, and the Wh
+    /// ETT moved off that certificate.
+    /// </summary>
+    private async Task<(JsonElement First, JsonElement Second, long MovedWh)> TwoUnheardTransfersOfOneCertificateAsync(long firstWh, long secondWh)
+    {
         env.StartGateway();
         var caller = await env.CallerAsync();
         var certificate = env.AvailableProduction(Producer, "DK1")[0];
         var body = (long quantityWh) => new { partnerOrganizationId = Trader, quantityWh, gridArea = "DK1" };
         env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.ResponseLost, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
-        var applied = await JsonOf(await Post(caller, body(1000), "applied-unheard"));
+        var applied = await JsonOf(await Post(caller, body(firstWh), "applied-unheard"));
         env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 503, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
-        var refused = await JsonOf(await Post(caller, body(2000), "refused-unheard"));
+        var refused = await JsonOf(await Post(caller, body(secondWh), "refused-unheard"));
         Assert.All(new[] { applied, refused }, operation => Assert.Equal("unknown", operation.GetProperty("legs")[0].GetProperty("status").GetString()));
         Assert.All(new[] { applied, refused }, operation => Assert.Equal(certificate.StreamId, operation.GetProperty("legs")[0].GetProperty("certificate").GetProperty("streamId").GetGuid()));
 
@@ -255,11 +283,9 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
             for (var settle = 0; settle < 3; settle++) await env.SettleAsync();
         }
 
-        var first = await env.GetOperationAsync(caller, applied.GetProperty("operationId").GetGuid());
-        var second = await env.GetOperationAsync(caller, refused.GetProperty("operationId").GetGuid());
-        Assert.True(first.GetProperty("status").GetString() == "completed" && second.GetProperty("status").GetString() == "completed", $"{first}\n{second}");
-        Assert.Equal([1000L, 2000L], env.EttPosts("transfers").Select(p => System.Text.Json.JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
-        Assert.Equal(3000, env.Ett.Ledger(Producer)!.Transfers.Where(t => t.StreamId == certificate.StreamId && t.RequestId != Guid.Empty).Sum(t => t.QuantityWh));
+        return (await env.GetOperationAsync(caller, applied.GetProperty("operationId").GetGuid()),
+            await env.GetOperationAsync(caller, refused.GetProperty("operationId").GetGuid()),
+            env.Ett.Ledger(Producer)!.Transfers.Where(t => t.StreamId == certificate.StreamId && t.RequestId != Guid.Empty).Sum(t => t.QuantityWh));
     }
 
     private static Task<HttpResponseMessage> Post(HttpClient caller, object body, string key) => caller.SendAsync(OperationsSandbox.Post(Transfers, body, key));

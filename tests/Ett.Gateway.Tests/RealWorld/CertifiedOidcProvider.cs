@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Ett.Testing;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Ett.Gateway.Tests.RealWorld;
@@ -53,15 +53,8 @@ public sealed class CertifiedOidcProvider : IAsyncDisposable
 
     public Uri TokenEndpoint => new($"{Issuer}/token");
 
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>A provider on a free port, not started yet (so a gateway can be pointed at it while it is down).</summary>
-    public static CertifiedOidcProvider Create(params OidcClient[] clients) => new(FreeLoopbackPort(), clients);
+    public static CertifiedOidcProvider Create(params OidcClient[] clients) => new(LoopbackPort.Reserve(), clients);
 
     /// <summary>Starts (or restarts) the provider publishing <paramref name="keys"/>; the first signs new tokens.</summary>
     public async Task StartAsync(int tokenLifetimeSeconds, params OidcSigningKey[] keys)

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ett.Sandbox;
+using Ett.Testing;
 
 namespace Ett.Gateway.Tests.RealWorld;
 
@@ -47,7 +48,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// </summary>
     public static async Task<GatewayProcess> StartAsync(SandboxHostProcess? sandbox = null)
     {
-        var port = CertifiedOidcProvider.FreeLoopbackPort();
+        var port = LoopbackPort.Reserve();
         var directory = System.IO.Directory.CreateTempSubdirectory("ett-gateway-process-").FullName;
         var environment = new Dictionary<string, string>
         {
@@ -66,7 +67,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
         try
         {
-            return new GatewayProcess(port, environment, directory, sandbox?.Address, await AppProcess.StartAsync("Ett.Gateway.dll", port, environment));
+            return new GatewayProcess(port, environment, directory, sandbox?.Address, await AppProcess.StartAsync("Ett.Gateway.dll", environment, port));
         }
         catch
         {
@@ -81,7 +82,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         var output = _process.Output;
         await _process.DisposeAsync();
         _earlierOutput += output + "--- killed, restarting ---\n";
-        _process = await AppProcess.StartAsync("Ett.Gateway.dll", _port, _environment);
+        _process = await AppProcess.StartAsync("Ett.Gateway.dll", _environment, _port);
     }
 
     /// <summary>An internal app: plain HttpClient with a token from the development identity provider.</summary>

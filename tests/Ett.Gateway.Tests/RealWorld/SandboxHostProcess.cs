@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ett.Sandbox;
+using Ett.Testing;
 
 namespace Ett.Gateway.Tests.RealWorld;
 
@@ -27,7 +28,7 @@ public sealed class SandboxHostProcess : IAsyncDisposable
 
     /// <summary>Starts the host with <paramref name="settings"/> (environment variables, e.g. <c>Sandbox__Faults__0__Kind</c>).</summary>
     public static async Task<SandboxHostProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null) =>
-        new(await AppProcess.StartAsync("Ett.Sandbox.Host.dll", CertifiedOidcProvider.FreeLoopbackPort(), settings ?? new Dictionary<string, string>()));
+        new(await AppProcess.StartAsync("Ett.Sandbox.Host.dll", settings ?? new Dictionary<string, string>()));
 
     /// <summary>Every request the sandbox's ETT and ETT token endpoint received (<c>GET /sandbox/control/requests</c>).</summary>
     public async Task<IReadOnlyList<EttRequest>> RequestsAsync() =>

@@ -6,8 +6,8 @@ using Ett.Sandbox;
 namespace Ett.Gateway.Tests.Sandbox;
 
 /// <summary>
-/// ETT operations the sandbox does not simulate answer 501 "not simulated" through the gateway's passthrough — never
-/// 401, which would make the gateway throw away a good ETT token and fetch another.
+/// ETT operations the sandbox does not simulate answer 501 "not simulated" — never 401, which would make a caller throw
+/// away a good ETT token and fetch another. The gateway forwards none of them (every operation it forwards is simulated).
 /// </summary>
 public sealed class SandboxNotSimulatedTests : IAsyncLifetime
 {
@@ -17,13 +17,6 @@ public sealed class SandboxNotSimulatedTests : IAsyncLifetime
     public async Task InitializeAsync() => _env = await SandboxGateway.StartAsync();
 
     public async Task DisposeAsync() => await _env.DisposeAsync();
-
-    public static TheoryData<string, string> Unsimulated() => new()
-    {
-        { "POST", $"/ett/api/reports?{Producer}" },
-        { "GET", $"/ett/api/reports?{Producer}" },
-    };
-    // A report download is forwarded only after the report is found in the organization's list (ResourceOwnershipTests).
 
     /// <summary>Hidden and inter-wallet operations: the gateway never forwards them, so only ETT's own callers meet the sandbox's 501.</summary>
     public static TheoryData<string, string> UnsimulatedAndNeverForwarded() => new()
@@ -35,23 +28,6 @@ public sealed class SandboxNotSimulatedTests : IAsyncLifetime
         { "GET", $"/ett/api/authorization/client/{Ett.Sandbox.SandboxSeed.EttClientId}" },
         { "GET", $"/ett/api/transfer/transfer-agreements?{Producer}" },
     };
-
-    [Theory]
-    [MemberData(nameof(Unsimulated))]
-    public async Task Unsimulated_ETT_operation_is_a_501_problem_and_costs_no_token_renewal(string method, string path)
-    {
-        var caller = await _env.CreateCallerAsync();
-
-        using var first = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
-        using var second = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
-
-        Assert.Equal((HttpStatusCode.NotImplemented, HttpStatusCode.NotImplemented), (first.StatusCode, second.StatusCode));
-        var problem = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("https://ett-sandbox.local/problems/not-simulated", problem.GetProperty("type").GetString());
-        Assert.Equal("Not simulated by the sandbox", problem.GetProperty("title").GetString());
-        Assert.Equal(2, _env.Sandbox.State.Requests.Count(r => r.Method == method && r.Path == "/sandbox/ett" + path[4..].Split('?')[0]));
-        Assert.Equal(1, _env.Sandbox.State.Requests.Count(r => r.Path.EndsWith("ett-token", StringComparison.Ordinal)));
-    }
 
     [Theory]
     [MemberData(nameof(UnsimulatedAndNeverForwarded))]

@@ -1,15 +1,19 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Ett.Gateway.Tests.RealWorld;
+namespace Ett.Testing;
 
 /// <summary>
-/// A built app beside the tests (<c>dotnet X.dll</c>, built once with the test project) as its own process on a
-/// loopback port, with only the settings given; ready once it logs "Now listening on".
+/// A built app beside the tests (<c>dotnet X.dll</c>) as its own process on a loopback port, with only the settings
+/// given (none inherited from the test run's environment); ready once it logs "Now listening on".
+/// Disposing it is <c>kill -9</c>: no shutdown, no flush, as a crash.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
-    private static readonly string[] InheritedPrefixes = ["Ett__", "Callers__", "AzureAd__", "Sandbox__", "Operations__", "ASPNETCORE_"];
+    private const int OutputKept = 64_000;
+
+    private static readonly string[] InheritedPrefixes =
+        ["Ett__", "Callers__", "AzureAd__", "Sandbox__", "Operations__", "ConnectionStrings__", "Limits__", "ASPNETCORE_"];
 
     private readonly Process _process;
     private readonly StringBuilder _output;
@@ -23,7 +27,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    /// <summary>Everything the process wrote, for failure messages.</summary>
+    /// <summary>What the process wrote (its last 64,000 characters), for failure messages.</summary>
     public string Output
     {
         get
@@ -32,8 +36,10 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<AppProcess> StartAsync(string dll, int port, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts <paramref name="dll"/> on <paramref name="port"/> (by default a new <see cref="LoopbackPort"/>).</summary>
+    public static async Task<AppProcess> StartAsync(string dll, IReadOnlyDictionary<string, string> environment, int? port = null)
     {
+        var chosen = port ?? LoopbackPort.Reserve();
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -42,7 +48,7 @@ public sealed class AppProcess : IAsyncDisposable
         };
         foreach (var inherited in start.Environment.Keys.Where(k => InheritedPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
             start.Environment.Remove(inherited);
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{chosen}";
         foreach (var (key, value) in environment) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"dotnet {dll} did not start.");
@@ -51,19 +57,23 @@ public sealed class AppProcess : IAsyncDisposable
         void Record(string? line)
         {
             if (line is null) return;
-            lock (output) output.AppendLine(line);
+            lock (output)
+            {
+                output.AppendLine(line);
+                if (output.Length > OutputKept) output.Remove(0, output.Length - OutputKept);
+            }
             if (line.Contains("Now listening on", StringComparison.Ordinal)) listening.TrySetResult();
         }
         process.OutputDataReceived += (_, e) => Record(e.Data);
         process.ErrorDataReceived += (_, e) => Record(e.Data);
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"dotnet {dll} exited during start-up:\n{output}"));
+        var app = new AppProcess(process, output, new Uri($"http://127.0.0.1:{chosen}"));
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"dotnet {dll} exited during start-up:\n{app.Output}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var app = new AppProcess(process, output, new Uri($"http://127.0.0.1:{port}"));
         try
         {
-            await listening.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            await listening.Task.WaitAsync(TimeSpan.FromSeconds(120));
         }
         catch
         {
@@ -73,10 +83,17 @@ public sealed class AppProcess : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Kills the process (no graceful shutdown: a crash) and waits until it is gone.</summary>
+    /// <summary>SIGKILL, then waits until the process is gone.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
         await _process.WaitForExitAsync();
         _process.Dispose();
     }
