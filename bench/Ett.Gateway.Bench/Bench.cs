@@ -220,11 +220,13 @@ internal static class Bench
         var run = Guid.NewGuid().ToString("N")[..8];
         var locations = new System.Collections.Concurrent.ConcurrentQueue<string>();
         string? firstError = null;
+        // Each load phase numbers its requests from 1: the phase is part of the key, so no phase replays another's.
+        var phase = 0;
 
         async Task<bool> Send(int client, long sequence)
         {
             using var request = Authorized(HttpMethod.Post, url, token);
-            request.Headers.Add("Idempotency-Key", $"bench-{run}-{sequence}");
+            request.Headers.Add("Idempotency-Key", $"bench-{run}-{phase}-{sequence}");
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
             using var response = await http.SendAsync(request);
             if (response.StatusCode == HttpStatusCode.Accepted)
@@ -240,6 +242,7 @@ internal static class Bench
         foreach (var clients in new[] { 1, 8 })
         {
             locations.Clear();
+            phase++;
             var before = gateway.Snapshot();
             var result = await Http.ClosedLoopAsync(clients, s.Transfers, Send);
             var used = gateway.Snapshot() - before;
@@ -269,6 +272,7 @@ internal static class Bench
 
             // One organization, 8 clients, every ETT call 200 ms late.
             await http.PostAsync(upstream.BaseUrl + "/bench/latency/200", null);
+            phase++;
             try
             {
                 var result = await Http.ClosedLoopAsync(8, s.Transfers * 2, Send);

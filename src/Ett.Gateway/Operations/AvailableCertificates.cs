@@ -5,11 +5,11 @@ using Ett.Gateway.Upstream;
 namespace Ett.Gateway.Operations;
 
 /// <summary>A certificate with the quantity the gateway may still plan with.</summary>
-internal sealed record AvailableCertificate(EttCertificate Certificate, long AvailableWh)
+internal sealed record AvailableCertificate(EttPlannableCertificate Certificate, long AvailableWh)
 {
     public CertificateRef Ref => CertificateRef.From(Certificate.FederatedStreamId);
 
-    public bool IsTrial => Certificate.Attributes?.GetValueOrDefault("isTrial") is { } trial && trial.Equals("true", StringComparison.OrdinalIgnoreCase);
+    public bool IsTrial => Certificate.IsTrial;
 
     /// <summary>Less what the journal's open legs will still take (see <see cref="IOperationStore.ReserveAsync"/>).</summary>
     public AvailableCertificate Less(IReadOnlyDictionary<CertificateRef, long> reserved) =>
@@ -32,11 +32,11 @@ internal sealed class AvailableCertificates(EttClient ett)
     public async Task<IReadOnlyList<AvailableCertificate>> ListAsync(
         Guid organizationId, string type, DateTimeOffset? from, DateTimeOffset? to, string? gridArea, CancellationToken cancellationToken)
     {
-        IReadOnlyList<EttCertificate> certificates = [];
+        IReadOnlyList<EttPlannableCertificate> certificates = [];
         for (var read = 1; read <= Reads; read++)
         {
             var (items, consistent) = await OffsetPager.ReadAllAsync(
-                (skip, limit) => ett.GetCertificatesAsync(organizationId,
+                (skip, limit) => ett.GetPlannableCertificatesAsync(organizationId,
                     new EttCertificateQuery(type, from?.ToUnixTimeSeconds(), to?.ToUnixTimeSeconds(), limit, skip), cancellationToken),
                 certificate => certificate.End, PageSize);
             var distinct = items.DistinctBy(c => CertificateRef.From(c.FederatedStreamId)).ToList();

@@ -16,8 +16,11 @@ internal sealed record OperationsOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Operations:WorkerInterval: how often the worker polls pending legs, reconciles and purges old keys.</summary>
-    public TimeSpan WorkerInterval { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// Operations:WorkerInterval: how often the worker polls pending legs, reconciles and purges old keys; also how long
+    /// an operation may stay <c>running</c> after ETT completed it.
+    /// </summary>
+    public TimeSpan WorkerInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Operations:ReconcileAfter: how long a leg whose POST went unobserved rests before ETT's lists decide it.</summary>
     public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromMinutes(5);

@@ -11,7 +11,8 @@ namespace Ett.Gateway.Operations;
 /// recently checked first, so reading an operation never calls ETT), reconciles legs whose outcome went unobserved,
 /// sends legs no live attempt works on, completes the keys of requests that died, and purges expired keys. Each
 /// iteration claims the legs it works on, so instances sharing a store divide the work instead of repeating it.
-/// Runs at start-up and every <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/>.
+/// Runs at start-up and every <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/>, and at
+/// once again while its polls fill the batch and finish legs, so that it keeps up with what requests submit.
 /// </summary>
 internal sealed class OperationsWorker(
     IOperationStore journal, IIdempotencyStore keys, IdempotentRequests requests, EttClient ett, OperationRunner runner, LegReconciler reconciler,
@@ -27,20 +28,30 @@ internal sealed class OperationsWorker(
         using var timer = new PeriodicTimer(options.Value.WorkerInterval, time);
         do
         {
-            try
+            bool more;
+            do
             {
-                await RunOnceAsync(stoppingToken);
+                try
+                {
+                    more = await RunOnceAsync(stoppingToken);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogError(exception, "Operations worker iteration failed");
+                    more = false;
+                }
             }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(exception, "Operations worker iteration failed");
-            }
+            while (more);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One iteration; tests call it directly instead of waiting for the clock.</summary>
-    public async Task RunOnceAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One iteration; tests call it directly instead of waiting for the clock. True when more legs are due at once: the
+    /// polls filled the batch and finished some. Legs ETT still works on (or cannot answer for) wait for the next tick,
+    /// so a slow ETT is not polled in a loop.
+    /// </summary>
+    public async Task<bool> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         await oneAtATime.WaitAsync(cancellationToken);
         try
@@ -49,10 +60,11 @@ internal sealed class OperationsWorker(
             var now = time.GetUtcNow();
             // Should this instance die mid-iteration, its claim lapses after a lease and another instance carries on.
             var claim = new WorkerClaim(Guid.NewGuid(), now + settings.LeaseDuration);
+            bool more;
             try
             {
                 // Every submitted leg is due once per iteration; the batch bounds ETT calls, least recently checked first.
-                await PollAsync(now, settings.WorkerBatchSize, claim, cancellationToken);
+                more = await PollAsync(now, settings.WorkerBatchSize, claim, cancellationToken);
                 foreach (var leg in await journal.ListLegsToReconcileAsync(now - settings.ReconcileAfter, settings.WorkerBatchSize, claim, cancellationToken))
                 {
                     await Isolated("reconcile", leg, async () =>
@@ -73,6 +85,7 @@ internal sealed class OperationsWorker(
             }
             await requests.CompleteAbandonedAsync(settings.WorkerBatchSize, cancellationToken);
             await keys.PurgeExpiredAsync(cancellationToken);
+            return more;
         }
         finally
         {
@@ -80,9 +93,12 @@ internal sealed class OperationsWorker(
         }
     }
 
-    private async Task PollAsync(DateTimeOffset checkedBefore, int batch, WorkerClaim claim, CancellationToken cancellationToken)
+    /// <summary>Polls a batch of submitted legs; true when it was full and finished at least one (more may be due).</summary>
+    private async Task<bool> PollAsync(DateTimeOffset checkedBefore, int batch, WorkerClaim claim, CancellationToken cancellationToken)
     {
-        foreach (var leg in await journal.ListLegsToPollAsync(checkedBefore, batch, claim, cancellationToken))
+        var legs = await journal.ListLegsToPollAsync(checkedBefore, batch, claim, cancellationToken);
+        var finished = 0;
+        foreach (var leg in legs)
         {
             await Isolated("poll", leg, async () =>
             {
@@ -100,14 +116,23 @@ internal sealed class OperationsWorker(
                     return;
                 }
                 if (status.Is("completed"))
+                {
                     await journal.SetLegStatusAsync(leg.Leg.Id, LegStatus.Submitted, LegStatus.Completed, null, cancellationToken);
+                    finished++;
+                }
                 // ETT stores the failure reason but never returns it (§8).
                 else if (status.Is("failed"))
+                {
                     await journal.SetLegStatusAsync(leg.Leg.Id, LegStatus.Submitted, LegStatus.Failed, "ETT reported the request failed.", cancellationToken);
+                    finished++;
+                }
                 else
+                {
                     await journal.RecordStillPendingAsync(leg.Leg.Id, cancellationToken);
+                }
             });
         }
+        return legs.Count == batch && finished > 0;
     }
 
     /// <summary>ETT will not answer otherwise however often it is asked: a 4xx other than authorization, timeout and rate limit.</summary>

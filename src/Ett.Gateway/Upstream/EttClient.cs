@@ -99,14 +99,20 @@ public sealed class EttClient(IHttpClientFactory httpClients)
     }
 
     public Task<EttPage<EttCertificate>> GetCertificatesAsync(Guid organizationId, EttCertificateQuery query, CancellationToken ct) =>
-        GetAsync<EttPage<EttCertificate>>(
-            $"wallet-api/certificates?organizationId={organizationId}" +
-            Param("type", query.Type) + Param("start", query.Start) + Param("end", query.End) + Param("limit", query.Limit) +
-            Param("skip", query.Skip) + Param("sortBy", query.SortBy) + Param("sort", query.Sort), ct);
+        GetAsync<EttPage<EttCertificate>>(CertificatesPath(organizationId, query), ct);
 
-    /// <summary>One certificate with its available quantity; 404 (as a ProblemDetails) when the wallet holds none of it.</summary>
-    public Task<EttCertificate> GetCertificateAsync(Guid organizationId, EttFederatedStreamId certificate, CancellationToken ct) =>
-        GetAsync<EttCertificate>(
+    /// <summary>The same list as <see cref="GetCertificatesAsync"/>, read as planning needs it (attributes skipped).</summary>
+    public Task<EttPage<EttPlannableCertificate>> GetPlannableCertificatesAsync(Guid organizationId, EttCertificateQuery query, CancellationToken ct) =>
+        GetAsync<EttPage<EttPlannableCertificate>>(CertificatesPath(organizationId, query), ct);
+
+    private static string CertificatesPath(Guid organizationId, EttCertificateQuery query) =>
+        $"wallet-api/certificates?organizationId={organizationId}" +
+        Param("type", query.Type) + Param("start", query.Start) + Param("end", query.End) + Param("limit", query.Limit) +
+        Param("skip", query.Skip) + Param("sortBy", query.SortBy) + Param("sort", query.Sort);
+
+    /// <summary>One certificate with its available quantity, as planning reads it; 404 (as a ProblemDetails) when the wallet holds none of it.</summary>
+    public Task<EttPlannableCertificate> GetCertificateAsync(Guid organizationId, EttFederatedStreamId certificate, CancellationToken ct) =>
+        GetAsync<EttPlannableCertificate>(
             $"wallet-api/certificates/{Uri.EscapeDataString(certificate.Registry)}/{certificate.StreamId}?organizationId={organizationId}", ct);
 
     public Task<EttPage<EttAggregate>> GetAggregateCertificatesAsync(Guid organizationId, string? type, CancellationToken ct) =>

@@ -70,6 +70,24 @@ public sealed record EttCertificate(
     string CertificateType,
     Dictionary<string, string>? Attributes);
 
+/// <summary>
+/// A certificate as planning reads it: of its attributes only <c>isTrial</c>. A production certificate carries about
+/// twenty, and planning reads the whole list on every transfer; the reader skips the others without keeping them.
+/// </summary>
+public sealed record EttPlannableCertificate(
+    EttFederatedStreamId FederatedStreamId,
+    long Quantity,
+    long Start,
+    long End,
+    string GridArea,
+    string CertificateType,
+    EttTrialAttribute? Attributes)
+{
+    public bool IsTrial => Attributes?.IsTrial?.Equals("true", StringComparison.OrdinalIgnoreCase) == true;
+}
+
+public sealed record EttTrialAttribute(string? IsTrial);
+
 public sealed record EttClaimedCertificate(EttFederatedStreamId FederatedStreamId, long Start, long End, string GridArea, Dictionary<string, string>? Attributes);
 
 public sealed record EttClaim(Guid ClaimId, long Quantity, EttClaimedCertificate ProductionCertificate, EttClaimedCertificate ConsumptionCertificate, long? UpdatedAt);

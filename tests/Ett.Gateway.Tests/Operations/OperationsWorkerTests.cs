@@ -1,6 +1,8 @@
 using System.Net;
+using Ett.Gateway.Operations;
 using Ett.Gateway.Operations.Store;
 using Ett.Sandbox;
+using Ett.Sandbox.Faults;
 using Microsoft.Extensions.DependencyInjection;
 using static Ett.Gateway.Tests.Operations.OperationsSandbox;
 
@@ -68,6 +70,34 @@ public sealed class OperationsWorkerTests : IAsyncLifetime
         Assert.Equal(2, firstRound);
         Assert.Equal(2, afterOne.GetProperty("legs").EnumerateArray().Count(l => l.GetProperty("status").GetString() == "completed"));
         Assert.Equal("completed", (await env.GetOperationAsync(caller, operationId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_full_batch_of_polls_that_finished_legs_asks_for_another_iteration_at_once_and_the_last_batch_does_not()
+    {
+        env.StartGateway();
+        var caller = await env.CallerAsync();
+        var operationId = (await JsonOf(await caller.SendAsync(Post(Transfers, ThreeLegTransfer(), "keeping-up")))).GetProperty("operationId").GetGuid();
+        await env.Ett.WhenIdleAsync();
+        var worker = env.Gateway.Services.GetRequiredService<OperationsWorker>();
+
+        Assert.True(await worker.RunOnceAsync());
+        Assert.False(await worker.RunOnceAsync());
+        Assert.Equal("completed", (await env.GetOperationAsync(caller, operationId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_full_batch_of_polls_ETT_cannot_answer_waits_for_the_next_tick_instead_of_polling_in_a_loop()
+    {
+        env.StartGateway();
+        var caller = await env.CallerAsync();
+        await caller.SendAsync(Post(Transfers, ThreeLegTransfer(), "ett-down"));
+        await env.Ett.WhenIdleAsync();
+        env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 503, Method = "GET", Path = "*/wallet-api/request-status/*" });
+        var worker = env.Gateway.Services.GetRequiredService<OperationsWorker>();
+
+        Assert.False(await worker.RunOnceAsync());
+        Assert.NotEmpty(env.Sandbox.Faults.Applied);
     }
 
     [Fact]

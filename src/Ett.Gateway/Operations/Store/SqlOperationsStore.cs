@@ -311,8 +311,9 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         return reserved;
     }
 
+    // The intent is the one commit that must be on disk before ETT is called: lost, the leg would be sent again.
     public Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken) =>
-        MoveLegAsync(legId, LegStatus.Planned, LegStatus.IntentRecorded, null, null, cancellationToken);
+        MoveLegAsync(legId, LegStatus.Planned, LegStatus.IntentRecorded, null, null, cancellationToken, durable: true);
 
     public Task<bool> RecordSubmittedAsync(Guid legId, Guid ettRequestId, CancellationToken cancellationToken) =>
         MoveLegAsync(legId, LegStatus.IntentRecorded, LegStatus.Submitted, ettRequestId, null, cancellationToken);
@@ -323,7 +324,8 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     public Task<bool> SetLegStatusAsync(Guid legId, LegStatus expected, LegStatus next, string? detail, CancellationToken cancellationToken) =>
         MoveLegAsync(legId, expected, next, null, detail, cancellationToken);
 
-    private async Task<bool> MoveLegAsync(Guid legId, LegStatus from, LegStatus to, Guid? ettRequestId, string? detail, CancellationToken cancellationToken)
+    private async Task<bool> MoveLegAsync(
+        Guid legId, LegStatus from, LegStatus to, Guid? ettRequestId, string? detail, CancellationToken cancellationToken, bool durable = false)
     {
         if (!OperationStatusRules.CanMove(from, to)) throw new ArgumentException($"A leg cannot move from {from} to {to}.", nameof(to));
 
@@ -333,7 +335,9 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         if (operationId is null) return false;
 
         var now = Now();
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = durable
+            ? await database.BeginDurableTransactionAsync(connection, cancellationToken)
+            : await connection.BeginTransactionAsync(cancellationToken);
         // Touch the operation first: its row lock makes concurrent leg changes of one operation derive its status in turn.
         await Sql.ExecuteAsync(connection, transaction, "UPDATE operations SET updated_at = @now WHERE operation_id = @operation",
             [("now", now), ("operation", operationId)], cancellationToken);

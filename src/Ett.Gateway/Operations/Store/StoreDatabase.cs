@@ -24,6 +24,13 @@ internal abstract class StoreDatabase : IAsyncDisposable
     /// <summary>Appended to a row-selecting subquery so that instances claiming work at once skip each other's rows.</summary>
     public abstract string SkipLocked { get; }
 
+    /// <summary>
+    /// A transaction whose commit is on disk when it returns, power loss included: for a leg's intent, which must
+    /// outlive anything before ETT's POST. Other commits may be lighter where the database allows it.
+    /// </summary>
+    public virtual async Task<DbTransaction> BeginDurableTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(cancellationToken);
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
@@ -48,9 +55,11 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
         {
             await connection.OpenAsync(cancellationToken);
             // WAL lets readers run beside the single writer; the journal mode is stored in the file, so set it once.
-            var pragmas = Interlocked.Exchange(ref walEnabled, 1) == 0
-                ? "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;"
-                : "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+            // synchronous = NORMAL: a commit survives the process crashing, and only a power loss may lose the last
+            // ones; it syncs at checkpoints instead of at every commit. A leg's intent syncs (BeginDurableTransactionAsync),
+            // and the sync of the write-ahead log takes every earlier commit with it.
+            const string perConnection = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+            var pragmas = Interlocked.Exchange(ref walEnabled, 1) == 0 ? "PRAGMA journal_mode = WAL; " + perConnection : perConnection;
             await using var command = connection.CreateCommand();
             command.CommandText = pragmas;
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -73,6 +82,17 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
 
     // SQLite has one writer at a time: a claiming UPDATE is atomic without row locks.
     public override string SkipLocked => "";
+
+    // The pooled connection keeps FULL until its next OpenAsync sets NORMAL again.
+    public override async Task<DbTransaction> BeginDurableTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA synchronous = FULL";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return await connection.BeginTransactionAsync(cancellationToken);
+    }
 }
 
 internal sealed class PostgresStoreDatabase(string connectionString) : StoreDatabase

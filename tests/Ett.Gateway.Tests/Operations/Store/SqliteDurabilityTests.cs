@@ -1,0 +1,106 @@
+using System.Data.Common;
+using System.Text;
+using Ett.Gateway.Operations.Store;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ett.Gateway.Tests.Operations.Store;
+
+/// <summary>
+/// SQLite syncs its write-ahead log to disk only where exactly-once needs it: a leg's intent, committed before ETT's
+/// POST. Every other commit survives a crash of the process (it is in the log) without waiting for the disk.
+/// </summary>
+public sealed class SqliteDurabilityTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("ett-store-").FullName;
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private string File => Path.Combine(directory, "operations.db");
+
+    private static async Task<string> PragmaAsync(DbConnection connection, string name)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name}";
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    [Fact]
+    public async Task Connections_log_ahead_and_sync_at_checkpoints_while_a_durable_transaction_syncs_its_commit()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            Assert.Equal("wal", await PragmaAsync(connection, "journal_mode"));
+            Assert.Equal("1", await PragmaAsync(connection, "synchronous")); // NORMAL
+            await using var transaction = await database.BeginDurableTransactionAsync(connection, CancellationToken.None);
+            Assert.Equal("2", await PragmaAsync(connection, "synchronous")); // FULL
+            await transaction.CommitAsync();
+        }
+
+        // The pooled connection comes back with FULL; opening it sets NORMAL again.
+        await using var reused = await database.OpenAsync(CancellationToken.None);
+        Assert.Equal("1", await PragmaAsync(reused, "synchronous"));
+    }
+
+    [Fact]
+    public async Task Of_a_transfers_writes_only_the_legs_intent_waits_for_the_disk()
+    {
+        await using var database = new CountingDatabase(new SqliteStoreDatabase(File));
+        var store = new SqlOperationsStore(database, time, TimeSpan.FromHours(24));
+        var fingerprint = RequestFingerprint.Compute("POST", "/organizations/x/transfers", Encoding.UTF8.GetBytes("{}"));
+
+        var started = Assert.IsType<IdempotencyBegin.Started>(await store.TryBeginAsync("app-a", "key-1", fingerprint, TimeSpan.FromMinutes(1), CancellationToken.None));
+        var operation = (await store.CreateOperationAsync(new NewOperation
+        {
+            OrganizationId = Guid.Parse("8f9a2c1e-0000-4000-8000-000000000001"),
+            CallerId = "app-a",
+            Kind = OperationKind.Transfer,
+            RequestedWh = 1000,
+            RequestJson = "{}",
+            Legs = [new PlannedLeg { ProductionCertificate = new CertificateRef("Energinet.dk", Guid.NewGuid()), ReceiverId = Guid.NewGuid(), QuantityWh = 1000 }],
+        }, started.Lease, CancellationToken.None))!;
+        var leg = operation.Legs[0].Id;
+        Assert.True(await store.RenewLeaseAsync(started.Lease, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Equal(0, database.DurableTransactions);
+
+        Assert.True(await store.RecordIntentAsync(leg, CancellationToken.None));
+        Assert.Equal(1, database.DurableTransactions);
+
+        Assert.True(await store.RecordSubmittedAsync(leg, Guid.NewGuid(), CancellationToken.None));
+        Assert.True(await store.SetLegStatusAsync(leg, LegStatus.Submitted, LegStatus.Completed, null, CancellationToken.None));
+        Assert.True(await store.CompleteAsync(started.Lease, new StoredResponse(202, null, new Dictionary<string, string>(), []), CancellationToken.None));
+        Assert.Equal(1, database.DurableTransactions);
+        Assert.Equal(OperationStatus.Completed, (await store.GetOperationAsync(operation.Id, CancellationToken.None))!.Status);
+    }
+
+    /// <summary>The SQLite database, counting the transactions begun durable.</summary>
+    private sealed class CountingDatabase(StoreDatabase inner) : StoreDatabase
+    {
+        public int DurableTransactions;
+
+        public override string BytesType => inner.BytesType;
+        public override string SkipLocked => inner.SkipLocked;
+        public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
+
+        public override Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+            inner.LockSchemaAsync(connection, transaction, cancellationToken);
+
+        public override Task LockOrganizationAsync(DbConnection connection, DbTransaction transaction, Guid organizationId, CancellationToken cancellationToken) =>
+            inner.LockOrganizationAsync(connection, transaction, organizationId, cancellationToken);
+
+        public override Task<DbTransaction> BeginDurableTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref DurableTransactions);
+            return inner.BeginDurableTransactionAsync(connection, cancellationToken);
+        }
+
+        public override ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
