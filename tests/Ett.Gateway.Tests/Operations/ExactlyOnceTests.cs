@@ -258,6 +258,51 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         Assert.Equal(2000, movedWh);
     }
 
+    [Fact]
+    public async Task A_second_transfer_from_one_certificate_waits_until_ETT_has_finished_the_first_so_neither_fails()
+    {
+        // Found by the chaos test (seed 23): ETT's wallet reserves the certificate's whole slice for the first request and
+        // gives the remainder back only once the split is registered (PW TransferCertificateCommandHandler), so a second
+        // request sent meanwhile failed at ETT although the quantity was there. The journal now sends one at a time.
+        env.StartGateway();
+        var caller = await env.CallerAsync();
+        var certificate = env.AvailableProduction(Producer, "DK1")[0];
+        var body = (long quantityWh) => new
+        {
+            partnerOrganizationId = Trader, quantityWh, gridArea = "DK1",
+            certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
+        };
+
+        var first = await JsonOf(await Post(caller, body(1000), "first-of-one-certificate"));
+        var second = await JsonOf(await Post(caller, body(2000), "second-of-one-certificate"));
+
+        Assert.Equal("submitted", first.GetProperty("legs")[0].GetProperty("status").GetString());
+        Assert.Equal("planned", second.GetProperty("legs")[0].GetProperty("status").GetString());
+        Assert.Equal([1000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+
+        for (var settle = 0; settle < 3; settle++) await env.SettleAsync();
+
+        var operations = new[] { first, second }.Select(o => env.GetOperationAsync(caller, o.GetProperty("operationId").GetGuid()));
+        Assert.All(await Task.WhenAll(operations), operation => Assert.Equal("completed", operation.GetProperty("status").GetString()));
+        Assert.Equal([1000L, 2000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal(3000, env.Ett.Ledger(Producer)!.Transfers.Where(t => t.StreamId == certificate.StreamId && t.RequestId != Guid.Empty).Sum(t => t.QuantityWh));
+    }
+
+    [Fact]
+    public async Task Parallel_transfers_are_spread_over_certificates_no_open_leg_touches()
+    {
+        env.StartGateway();
+        var caller = await env.CallerAsync();
+        var certificates = env.AvailableProduction(Producer, "DK1");
+
+        var accepted = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Post(caller, new { partnerOrganizationId = Trader, quantityWh = 1000L, gridArea = "DK1" }, $"spread-{i}")));
+
+        Assert.All(accepted, response => Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode));
+        var used = env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("certificateId").GetProperty("streamId").GetGuid()).ToList();
+        Assert.Equal(3, used.Count);
+        Assert.Equal(certificates.Take(3).Select(c => c.StreamId).Order(), used.Order());
+    }
+
     /// <summary>
     /// Two transfers from one certificate to one partner whose POSTs go unheard: ETT applies the first (its answer is
     /// lost) and refuses the second with 503. Then two reconciliation rounds; the operations as they end, and the Wh
@@ -268,7 +313,12 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         env.StartGateway();
         var caller = await env.CallerAsync();
         var certificate = env.AvailableProduction(Producer, "DK1")[0];
-        var body = (long quantityWh) => new { partnerOrganizationId = Trader, quantityWh, gridArea = "DK1" };
+        // Named, as the planner would otherwise spread the second over another certificate than the first's open leg.
+        var body = (long quantityWh) => new
+        {
+            partnerOrganizationId = Trader, quantityWh, gridArea = "DK1",
+            certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
+        };
         env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.ResponseLost, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
         var applied = await JsonOf(await Post(caller, body(firstWh), "applied-unheard"));
         env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 503, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });

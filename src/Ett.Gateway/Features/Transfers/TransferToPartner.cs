@@ -44,7 +44,10 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
         ProblemHttpResult? refusal = null;
         var reservation = await runner.StartAsync(organizationId, reserved =>
         {
-            var available = candidates.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0).ToList();
+            // Certificates no open leg touches come first (each group oldest first): the journal sends one request per
+            // certificate at a time, as ETT's wallet can take no more (IOperationStore.RecordIntentAsync), so spreading
+            // over certificates keeps parallel transfers parallel.
+            var available = candidates.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0).OrderBy(c => reserved.ContainsKey(c.Ref)).ToList();
             var availableWh = available.Sum(c => c.AvailableWh);
             if (availableWh < request.QuantityWh)
             {

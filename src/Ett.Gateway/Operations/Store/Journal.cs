@@ -18,7 +18,11 @@ internal interface IOperationStore
         Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
         Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, CancellationToken cancellationToken);
 
-    /// <summary>planned → intentRecorded. Call right before the ETT POST; send it only when this returns true.</summary>
+    /// <summary>
+    /// planned → intentRecorded. Call right before the ETT POST; send it only when this returns true. False too while
+    /// another leg of the organization on the same certificate is in flight (intent recorded or submitted): the leg
+    /// stays planned and is sent once that one has ended (the worker resumes planned legs).
+    /// </summary>
     Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken);
 
     /// <summary>intentRecorded → submitted, keeping ETT's transferRequestId/claimRequestId for polling.</summary>

@@ -315,6 +315,20 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     public Task<bool> RecordIntentAsync(Guid legId, CancellationToken cancellationToken) =>
         MoveLegAsync(legId, LegStatus.Planned, LegStatus.IntentRecorded, null, null, cancellationToken, durable: true);
 
+    /// <summary>
+    /// One leg in flight per certificate and organization: ETT's wallet reserves whole slices and gives a partial
+    /// slice's remainder back only once the split is registered (PW TransferCertificateCommandHandler, ReserveQuantity),
+    /// so a second request on the same certificate sent meanwhile fails at ETT although the quantity is there.
+    /// The organization's lock makes the check and the move one step on PostgreSQL (SQLite has one writer anyway).
+    /// </summary>
+    private const string NoOtherLegInFlight = """
+         AND NOT EXISTS (
+            SELECT 1 FROM operation_legs other JOIN operations other_operation ON other_operation.operation_id = other.operation_id
+            WHERE other.leg_id <> @leg AND other.status IN (@intent, @submitted) AND other_operation.organization_id = @organization
+              AND ((other.production_registry = @production_registry AND other.production_stream_id = @production_stream)
+                OR (other.consumption_registry = @consumption_registry AND other.consumption_stream_id = @consumption_stream)))
+        """;
+
     public Task<bool> RecordSubmittedAsync(Guid legId, Guid ettRequestId, CancellationToken cancellationToken) =>
         MoveLegAsync(legId, LegStatus.IntentRecorded, LegStatus.Submitted, ettRequestId, null, cancellationToken);
 
@@ -330,14 +344,22 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         if (!OperationStatusRules.CanMove(from, to)) throw new ArgumentException($"A leg cannot move from {from} to {to}.", nameof(to));
 
         await using var connection = await OpenAsync(cancellationToken);
-        var operationId = await Sql.ScalarAsync(connection, null, "SELECT operation_id FROM operation_legs WHERE leg_id = @leg",
-            [("leg", Sql.Text(legId))], cancellationToken) as string;
-        if (operationId is null) return false;
+        var leg = (await Sql.QueryAsync(connection, null, """
+            SELECT l.operation_id, o.organization_id, l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id
+            FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id WHERE l.leg_id = @leg
+            """,
+            [("leg", Sql.Text(legId))],
+            reader => (Operation: reader.GetString(0), Organization: reader.GetString(1), ProductionRegistry: reader.GetString(2),
+                ProductionStream: reader.GetString(3), ConsumptionRegistry: reader.NullableString(4), ConsumptionStream: reader.NullableString(5)),
+            cancellationToken)).SingleOrDefault();
+        if (leg.Operation is not { } operationId) return false;
 
         var now = Now();
         await using var transaction = durable
             ? await database.BeginDurableTransactionAsync(connection, cancellationToken)
             : await connection.BeginTransactionAsync(cancellationToken);
+        var sending = to == LegStatus.IntentRecorded;
+        if (sending) await database.LockOrganizationAsync(connection, transaction, Guid.Parse(leg.Organization), cancellationToken);
         // Touch the operation first: its row lock makes concurrent leg changes of one operation derive its status in turn.
         await Sql.ExecuteAsync(connection, transaction, "UPDATE operations SET updated_at = @now WHERE operation_id = @operation",
             [("now", now), ("operation", operationId)], cancellationToken);
@@ -354,7 +376,14 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             set += ", detail = @detail";
             parameters.Add(("detail", detail));
         }
-        var moved = await Sql.ExecuteAsync(connection, transaction, $"UPDATE operation_legs SET {set} WHERE leg_id = @leg AND status = @from",
+        if (sending)
+        {
+            parameters.AddRange([("intent", Sql.Name(LegStatus.IntentRecorded)), ("submitted", Sql.Name(LegStatus.Submitted)),
+                ("organization", leg.Organization), ("production_registry", leg.ProductionRegistry), ("production_stream", leg.ProductionStream),
+                ("consumption_registry", leg.ConsumptionRegistry), ("consumption_stream", leg.ConsumptionStream)]);
+        }
+        var moved = await Sql.ExecuteAsync(connection, transaction,
+            $"UPDATE operation_legs SET {set} WHERE leg_id = @leg AND status = @from" + (sending ? NoOtherLegInFlight : ""),
             parameters, cancellationToken);
         if (moved != 1) return false;
 

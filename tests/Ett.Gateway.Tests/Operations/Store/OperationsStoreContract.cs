@@ -379,6 +379,36 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_leg_waits_while_another_leg_of_its_certificate_is_in_flight_from_two_instances_at_once()
+    {
+        // ETT reserves whole slices until a split is registered: a second request on the certificate meanwhile fails there.
+        var certificate = new CertificateRef("Energinet.dk", Guid.NewGuid());
+        var legs = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+        {
+            var started = await StartAsync(store, key: $"same-certificate-{i}");
+            var transfer = Transfer(null, 1000);
+            transfer = transfer with { Legs = [transfer.Legs[0] with { ProductionCertificate = certificate }] };
+            legs.Add((await store.CreateOperationAsync(transfer, started.Lease, CancellationToken.None))!.Legs[0].Id);
+        }
+        var elsewhere = (await CreateTransferAsync(1000)).Legs[0].Id;
+        var other = await NewInstanceAsync();
+
+        var recorded = await Task.WhenAll(legs.Select((leg, index) =>
+            Task.Run(() => (index % 2 == 0 ? store : other).RecordIntentAsync(leg, CancellationToken.None))));
+
+        var sending = legs[Array.IndexOf(recorded, true)];
+        Assert.Single(recorded, won => won);
+        Assert.True(await store.RecordIntentAsync(elsewhere, CancellationToken.None));
+        var waiting = legs.Where(leg => leg != sending).ToList();
+        Assert.True(await store.RecordSubmittedAsync(sending, Guid.NewGuid(), CancellationToken.None));
+        Assert.False(await store.RecordIntentAsync(waiting[0], CancellationToken.None));
+        Assert.True(await store.SetLegStatusAsync(sending, LegStatus.Submitted, LegStatus.Completed, null, CancellationToken.None));
+        Assert.True(await store.RecordIntentAsync(waiting[0], CancellationToken.None));
+        Assert.False(await store.RecordIntentAsync(waiting[1], CancellationToken.None));
+    }
+
+    [StoreFact]
     public async Task Leg_whose_post_was_not_observed_is_unknown_and_listed_for_reconciliation()
     {
         var operation = await CreateTransferAsync(1000, 500);
