@@ -242,7 +242,7 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
 
         Assert.True(first.GetProperty("status").GetString() == "completed" && second.GetProperty("status").GetString() == "completed", $"{first}\n{second}");
         // ETT handled the POST whose answer was lost and the re-send of the other (the 503 never reached it).
-        Assert.Equal([1000L, 2000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal([1000L, 2000L], PostedTransferQuantities());
         Assert.Equal(3000, movedWh);
     }
 
@@ -254,7 +254,7 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         var (first, second, movedWh) = await TwoUnheardTransfersOfOneCertificateAsync(1000, 1000);
 
         Assert.True(first.GetProperty("status").GetString() == "completed" && second.GetProperty("status").GetString() == "completed", $"{first}\n{second}");
-        Assert.Equal([1000L, 1000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal([1000L, 1000L], PostedTransferQuantities());
         Assert.Equal(2000, movedWh);
     }
 
@@ -267,24 +267,20 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         env.StartGateway();
         var caller = await env.CallerAsync();
         var certificate = env.AvailableProduction(Producer, "DK1")[0];
-        var body = (long quantityWh) => new
-        {
-            partnerOrganizationId = Trader, quantityWh, gridArea = "DK1",
-            certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
-        };
+        var body = (long quantityWh) => TransferFrom(certificate, quantityWh);
 
         var first = await JsonOf(await Post(caller, body(1000), "first-of-one-certificate"));
         var second = await JsonOf(await Post(caller, body(2000), "second-of-one-certificate"));
 
         Assert.Equal("submitted", first.GetProperty("legs")[0].GetProperty("status").GetString());
         Assert.Equal("planned", second.GetProperty("legs")[0].GetProperty("status").GetString());
-        Assert.Equal([1000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal([1000L], PostedTransferQuantities());
 
         for (var settle = 0; settle < 3; settle++) await env.SettleAsync();
 
         var operations = new[] { first, second }.Select(o => env.GetOperationAsync(caller, o.GetProperty("operationId").GetGuid()));
         Assert.All(await Task.WhenAll(operations), operation => Assert.Equal("completed", operation.GetProperty("status").GetString()));
-        Assert.Equal([1000L, 2000L], env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal([1000L, 2000L], PostedTransferQuantities());
         Assert.Equal(3000, env.Ett.Ledger(Producer)!.Transfers.Where(t => t.StreamId == certificate.StreamId && t.RequestId != Guid.Empty).Sum(t => t.QuantityWh));
     }
 
@@ -314,11 +310,7 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         var caller = await env.CallerAsync();
         var certificate = env.AvailableProduction(Producer, "DK1")[0];
         // Named, as the planner would otherwise spread the second over another certificate than the first's open leg.
-        var body = (long quantityWh) => new
-        {
-            partnerOrganizationId = Trader, quantityWh, gridArea = "DK1",
-            certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
-        };
+        var body = (long quantityWh) => TransferFrom(certificate, quantityWh);
         env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.ResponseLost, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
         var applied = await JsonOf(await Post(caller, body(firstWh), "applied-unheard"));
         env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 503, Method = "POST", Path = "*/wallet-api/transfers", Times = 1 });
@@ -337,6 +329,17 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
             await env.GetOperationAsync(caller, refused.GetProperty("operationId").GetGuid()),
             env.Ett.Ledger(Producer)!.Transfers.Where(t => t.StreamId == certificate.StreamId && t.RequestId != Guid.Empty).Sum(t => t.QuantityWh));
     }
+
+    /// <summary>A transfer to the trader that names <paramref name="certificate"/>, so the planner cannot pick another.</summary>
+    private static object TransferFrom(Ett.Sandbox.SandboxCertificate certificate, long quantityWh) => new
+    {
+        partnerOrganizationId = Trader, quantityWh, gridArea = "DK1",
+        certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
+    };
+
+    /// <summary>The quantity of every transfer POST that reached ETT, in order.</summary>
+    private IEnumerable<long> PostedTransferQuantities() =>
+        env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64());
 
     private static Task<HttpResponseMessage> Post(HttpClient caller, object body, string key) => caller.SendAsync(OperationsSandbox.Post(Transfers, body, key));
 
