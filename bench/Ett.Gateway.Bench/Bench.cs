@@ -321,6 +321,8 @@ internal static class Bench
             // The per-caller rate limiter stays on (its cost is measured) with a bucket the one bench caller never empties.
             ["Limits__CallerTokenLimit"] = "100000000",
             ["Limits__CallerTokensPerPeriod"] = "100000000",
+            // The streams phase uploads more than the passthrough's default 10 MB body limit.
+            ["Limits__PassthroughMaxBodyBytes"] = (2L * 1024 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in store.Settings) environment[key] = value;
         return ServerProcess.StartAsync("gateway", dll, "", environment, "/health/live", probe);

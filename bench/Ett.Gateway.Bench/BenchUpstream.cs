@@ -15,7 +15,8 @@ internal static class BenchUpstream
 
     // Real ETT paths (so a passthrough allow-list lets them through), answered by the bench when the query says so.
     public const string OneKbPath = "/api/measurements/meteringpoints?bench=1kb";
-    public const string DownloadPath = "/api/reports/5a4d0000-0000-4000-8000-00000000b10b/download?bench=blob";
+    // The producer's own report: the gateway checks that the organization holds the report before it forwards.
+    public static readonly string DownloadPath = $"/api/reports/{SandboxSeed.ProducerReportId}/download?bench=blob";
     public const string UploadPath = "/api/certificates/contracts?bench=sink";
 
     public static readonly byte[] OneKb = OneKbBody();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 
 namespace Ett.Gateway.Callers;
@@ -14,8 +15,7 @@ public static class Caller
     private static readonly string[] GroupClaims = ["groups", "group"];
 
     /// <summary>The calling application: Entra's <c>azp</c>/<c>appid</c>, a generic issuer's <c>client_id</c>, else <c>sub</c>.</summary>
-    public static string? IdOf(ClaimsPrincipal user) =>
-        IdClaims.Select(type => user.FindFirst(type)?.Value).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+    public static string? IdOf(ClaimsPrincipal user) => FactsOf(user).Id;
 
     /// <summary>The caller's app roles. The one place roles are read: identity-provider specific claim paths belong here.</summary>
     public static IEnumerable<string> RolesOf(ClaimsPrincipal user) =>
@@ -35,9 +35,24 @@ public static class Caller
     /// </summary>
     public static bool Holds(ClaimsPrincipal user, string permission)
     {
-        var granted = RolesOf(user).Concat(ScopesOf(user)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var granted = GrantedTo(user);
         if (granted.Contains(permission)) return true;
         if (permission != CallerPolicies.Admin && granted.Contains(WriteRole)) return true;
         return permission == CallerPolicies.Read && CallerPolicies.All.Any(granted.Contains);
     }
+
+    /// <summary>The caller's roles and scopes, as <see cref="Holds"/> reads them.</summary>
+    internal static IReadOnlySet<string> GrantedTo(ClaimsPrincipal user) => FactsOf(user).Granted;
+
+    /// <summary>
+    /// What the checks of every request read, taken from the claims once per principal: nothing changes a principal
+    /// after authentication, and a cached caller token's principal serves all of its requests (<see cref="ValidatedCallerTokens"/>).
+    /// </summary>
+    private static Facts FactsOf(ClaimsPrincipal user) => Read.GetValue(user, static u => new Facts(
+        IdClaims.Select(type => u.FindFirst(type)?.Value).FirstOrDefault(v => !string.IsNullOrEmpty(v)),
+        RolesOf(u).Concat(ScopesOf(u)).ToHashSet(StringComparer.OrdinalIgnoreCase)));
+
+    private sealed record Facts(string? Id, IReadOnlySet<string> Granted);
+
+    private static readonly ConditionalWeakTable<ClaimsPrincipal, Facts> Read = new();
 }

@@ -1,4 +1,5 @@
 using Ett.Gateway.Errors;
+using Ett.Gateway.Upstream;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
@@ -72,7 +73,7 @@ internal sealed class AccessRefusal(IAuthorizationHandler handler, int status, s
 
 internal sealed class EttPermissionHandler(OrganizationAccess organizations) : AuthorizationHandler<EttPermissionRequirement>
 {
-    public const string OrganizationParameter = "organizationId";
+    public const string OrganizationParameter = EttRequest.OrganizationParameter;
 
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, EttPermissionRequirement requirement)
     {
@@ -95,9 +96,9 @@ internal sealed class EttPermissionHandler(OrganizationAccess organizations) : A
         Guid organization;
         if (source == OrganizationSource.Query)
         {
-            var values = http.Request.Query[OrganizationParameter];
-            if (values.Count != 1 || !Guid.TryParse(values[0], out organization) || organization == Guid.Empty)
+            if (EttRequest.OrganizationOf(http.Request.QueryString.Value) is not { } named || named == Guid.Empty)
                 return Refuse(context, StatusCodes.Status400BadRequest, $"Give {OrganizationParameter} exactly once, as a non-empty GUID.");
+            organization = named;
         }
         else if (http.GetRouteValue(OrganizationParameter) is not { } routeValue) return Succeed(context, requirement);
         else if (!Guid.TryParse(routeValue.ToString(), out organization))

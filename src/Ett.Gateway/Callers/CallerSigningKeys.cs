@@ -25,7 +25,11 @@ public sealed class CallerSigningKeys(TimeProvider time, IOptions<CallerOptions>
     private bool _refreshRequested;
     private CancellationTokenSource _changed = new();
 
-    private sealed record Snapshot(OpenIdConnectConfiguration Configuration, DateTimeOffset ReadAt, DateTimeOffset RefreshAfter);
+    private sealed record Snapshot(OpenIdConnectConfiguration Configuration, DateTimeOffset ReadAt, DateTimeOffset RefreshAfter)
+    {
+        /// <summary>The configuration as a finished task, so the cached token check of every request allocates none.</summary>
+        public Task<OpenIdConnectConfiguration> Read { get; } = Task.FromResult(Configuration);
+    }
 
     /// <summary>
     /// Increases whenever a re-read finds a different set of signing keys. Anything that caches a caller token's
@@ -48,17 +52,20 @@ public sealed class CallerSigningKeys(TimeProvider time, IOptions<CallerOptions>
         UseLastKnownGoodConfiguration = false;
     }
 
-    public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
+    public Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
     {
         Task<Snapshot> pending;
         lock (_gate)
         {
-            if (_current is { } current && !_refreshRequested && time.GetUtcNow() < current.RefreshAfter) return current.Configuration;
+            if (_current is { } current && !_refreshRequested && time.GetUtcNow() < current.RefreshAfter) return current.Read;
             _refreshRequested = false;
             pending = _pending ??= ReadAsync(_current);
         }
-        return (await pending.WaitAsync(cancel)).Configuration;
+        return ConfigurationOfAsync(pending, cancel);
     }
+
+    private static async Task<OpenIdConnectConfiguration> ConfigurationOfAsync(Task<Snapshot> pending, CancellationToken cancel) =>
+        (await pending.WaitAsync(cancel)).Configuration;
 
     public override async Task<BaseConfiguration> GetBaseConfigurationAsync(CancellationToken cancel) =>
         await GetConfigurationAsync(cancel);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Ett.Gateway.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +14,14 @@ public sealed class OrganizationAccess(IOptionsMonitor<CallerOptions> options)
 {
     private const string All = "*";
 
-    public bool Allows(ClaimsPrincipal user, Guid organizationId) => EntriesOf(user).Any(entry => entry == All || Matches(entry, organizationId));
+    public bool Allows(ClaimsPrincipal user, Guid organizationId)
+    {
+        foreach (var entry in EntriesOf(user))
+        {
+            if (entry == All || Matches(entry, organizationId)) return true;
+        }
+        return false;
+    }
 
     /// <summary>Whether the caller may act for every organization (<c>*</c>), as organization-less ETT operations need.</summary>
     public bool AllowsEvery(ClaimsPrincipal user) => EntriesOf(user).Contains(All);
@@ -28,11 +36,25 @@ public sealed class OrganizationAccess(IOptionsMonitor<CallerOptions> options)
 
     private static bool Matches(string entry, Guid organizationId) => Guid.TryParse(entry, out var id) && id == organizationId;
 
+    /// <summary>A principal's entries under the settings they were read with (a reload gives new settings).</summary>
+    private readonly ConditionalWeakTable<ClaimsPrincipal, Resolved> _resolved = new();
+
+    private sealed record Resolved(CallerOptions Settings, IReadOnlyList<string> Entries);
+
+    /// <summary>The caller's entries, matched once per principal and settings: a cached caller token's principal serves all of its requests.</summary>
     private IReadOnlyList<string> EntriesOf(ClaimsPrincipal user)
     {
         var settings = options.CurrentValue;
+        if (_resolved.TryGetValue(user, out var known) && ReferenceEquals(known.Settings, settings)) return known.Entries;
+        var entries = Match(user, settings);
+        _resolved.AddOrUpdate(user, new Resolved(settings, entries));
+        return entries;
+    }
+
+    private static IReadOnlyList<string> Match(ClaimsPrincipal user, CallerOptions settings)
+    {
         var id = Caller.IdOf(user);
-        var roles = Caller.RolesOf(user).Concat(Caller.ScopesOf(user)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var roles = Caller.GrantedTo(user);
         var groups = Caller.GroupsOf(user).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var matched = settings.Access.Where(entry =>

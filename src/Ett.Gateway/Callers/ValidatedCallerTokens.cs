@@ -7,22 +7,25 @@ using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Ett.Gateway.Callers;
 
 /// <summary>
-/// Caller tokens that already passed full validation, so a caller's next request with the same token costs a lookup
-/// instead of an RSA signature check (Envoy's JWT filter keeps the same kind of cache). An entry is keyed by the
-/// SHA-256 of the token — a changed byte is another key, so a tampered token never matches — and is used only while
+/// Caller tokens that already passed full validation and JwtBearer's <c>TokenValidated</c> event, so a caller's next
+/// request with the same token costs a lookup instead of an RSA signature check and JwtBearer's per-request plumbing
+/// (Envoy's JWT filter keeps the same kind of cache). An entry is keyed by the SHA-256 of the token — a changed byte is
+/// another key, so a tampered token never matches — and is used only while
 /// <list type="bullet">
 /// <item>the token has not reached its <c>exp</c> on the gateway's <see cref="TimeProvider"/> (full validation decides after that),</item>
 /// <item>the key that verified its signature is still one of the signing keys validation would use (a rotated-out key
 /// ends its tokens' entries as soon as the issuer's keys are re-read), and</item>
 /// <item>the caller issuer's signing keys have not changed since (<see cref="CallerSigningKeys.GetChangeToken"/> clears the cache).</item>
 /// </list>
-/// At most <see cref="MaxEntries"/> tokens of at most <see cref="MaxTokenLength"/> characters are held (about 10 MB);
-/// when full, expired entries go, and if that frees nothing, all of them.
+/// The entry holds the principal as the events left it, shared by the token's requests: nothing after authentication
+/// changes a principal. At most <see cref="MaxEntries"/> tokens of at most <see cref="MaxTokenLength"/> characters are
+/// held (about 10 MB); when full, expired entries go, and if that frees nothing, all of them.
 /// </summary>
 public sealed class ValidatedCallerTokens
 {
@@ -38,14 +41,14 @@ public sealed class ValidatedCallerTokens
         if (signingKeys is not null) ChangeToken.OnChange(signingKeys.GetChangeToken, Clear);
     }
 
-    internal sealed record Entry(ClaimsIdentity Identity, SecurityToken Token, SecurityKey SigningKey, DateTimeOffset ExpiresAt, string? Issuer, string? TokenType);
+    internal sealed record Entry(ClaimsPrincipal Principal, SecurityKey SigningKey, DateTimeOffset ExpiresAt);
 
     /// <summary>Forgets every validated token: call when the callers' signing keys change.</summary>
     public void Clear() => _entries.Clear();
 
     internal int Count => _entries.Count;
 
-    internal bool TryGet(string scheme, string token, out Entry entry)
+    internal bool TryGet(string scheme, ReadOnlySpan<char> token, out Entry entry)
     {
         entry = null!;
         if (token.Length > MaxTokenLength) return false;
@@ -60,11 +63,11 @@ public sealed class ValidatedCallerTokens
         return true;
     }
 
-    internal void Forget(string scheme, string token, Entry entry) => _entries.TryRemove(new((scheme, Hash(token)), entry));
+    internal void Forget(string scheme, ReadOnlySpan<char> token, Entry entry) => _entries.TryRemove(new((scheme, Hash(token)), entry));
 
-    internal void Add(string scheme, string token, TokenValidationResult result)
+    internal void Add(string scheme, string token, ClaimsPrincipal principal, SecurityToken validated)
     {
-        if (token.Length > MaxTokenLength || result.SecurityToken is not { SigningKey: { } key } validated || result.ClaimsIdentity is not { } identity) return;
+        if (token.Length > MaxTokenLength || validated.SigningKey is not { } key) return;
         var expires = new DateTimeOffset(DateTime.SpecifyKind(validated.ValidTo, DateTimeKind.Utc));
         if (_time.GetUtcNow() >= expires) return;
         if (_entries.Count >= MaxEntries)
@@ -73,10 +76,10 @@ public sealed class ValidatedCallerTokens
             foreach (var stale in _entries.Where(e => now >= e.Value.ExpiresAt)) _entries.TryRemove(stale);
             if (_entries.Count >= MaxEntries) _entries.Clear();
         }
-        _entries[(scheme, Hash(token))] = new Entry(identity.Clone(), validated, key, expires, result.Issuer, result.TokenType);
+        _entries[(scheme, Hash(token))] = new Entry(principal, key, expires);
     }
 
-    private static TokenHash Hash(string token)
+    private static TokenHash Hash(ReadOnlySpan<char> token)
     {
         var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(token.Length));
         try
@@ -97,53 +100,59 @@ public sealed class ValidatedCallerTokens
 }
 
 /// <summary>
-/// Wraps each of JwtBearer's token handlers so a token in <see cref="ValidatedCallerTokens"/> is answered from it;
-/// everything after validation (the TokenValidated event, the principal, authorization) runs exactly as before.
+/// Hooks <see cref="ValidatedCallerTokens"/> into every JwtBearer scheme (generic issuer and Entra ID alike), around the
+/// events the other settings configured: <c>MessageReceived</c> answers a cached, still trusted token with its principal
+/// (no parameter clone, no token copy, no validation, no events); <c>TokenValidated</c> remembers a token once every
+/// other handler of the event accepted it. Microsoft.Identity.Web's handler also keeps the token for on-behalf-of
+/// calls, which the gateway never makes.
 /// </summary>
-internal sealed class CachingTokenHandler(TokenHandler inner, ValidatedCallerTokens cache, string scheme) : TokenHandler
+internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostConfigureOptions<JwtBearerOptions>
 {
-    public override int MaximumTokenSizeInBytes
+    private const string BearerPrefix = "Bearer ";
+
+    public void PostConfigure(string? name, JwtBearerOptions options)
     {
-        get => inner.MaximumTokenSizeInBytes;
-        set => inner.MaximumTokenSizeInBytes = value;
-    }
-
-    public override SecurityToken ReadToken(string token) => inner.ReadToken(token);
-
-    public override Task<TokenValidationResult> ValidateTokenAsync(SecurityToken token, TokenValidationParameters validationParameters) =>
-        inner.ValidateTokenAsync(token, validationParameters);
-
-    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
-    {
-        if (cache.TryGet(scheme, token, out var entry))
+        var scheme = name ?? "";
+        options.Events ??= new JwtBearerEvents();
+        var received = options.Events.OnMessageReceived;
+        var validated = options.Events.OnTokenValidated;
+        options.Events.OnMessageReceived = async context =>
         {
-            if (await IsStillTrustedAsync(entry.SigningKey, validationParameters))
+            await received(context);
+            if (context.Result is not null) return;
+            var token = context.Token is { } given ? given.AsSpan() : BearerOf(context.Request.Headers.Authorization);
+            if (token.IsEmpty || !cache.TryGet(scheme, token, out var entry)) return;
+            if (!await IsStillTrustedAsync(entry.SigningKey, context.Options, context.HttpContext.RequestAborted))
             {
-                // A copy per request: the principal built from it may be changed downstream.
-                return new TokenValidationResult
-                {
-                    IsValid = true,
-                    ClaimsIdentity = entry.Identity.Clone(),
-                    SecurityToken = entry.Token,
-                    Issuer = entry.Issuer,
-                    TokenType = entry.TokenType,
-                };
+                cache.Forget(scheme, context.Token is { } again ? again.AsSpan() : BearerOf(context.Request.Headers.Authorization), entry);
+                return;
             }
-            cache.Forget(scheme, token, entry);
-        }
-
-        var result = await inner.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid) cache.Add(scheme, token, result);
-        return result;
+            context.Principal = entry.Principal;
+            context.Success();
+        };
+        options.Events.OnTokenValidated = async context =>
+        {
+            await validated(context);
+            if (context.Result is null && context.Principal is { } principal && context.SecurityToken is JsonWebToken token)
+                cache.Add(scheme, token.EncodedToken, principal, token);
+        };
     }
+
+    /// <summary>The token of an <c>Authorization: Bearer …</c> header, as JwtBearer reads it, without copying it.</summary>
+    private static ReadOnlySpan<char> BearerOf(string? authorization) =>
+        authorization is not null && authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+            ? authorization.AsSpan(BearerPrefix.Length).Trim()
+            : [];
 
     /// <summary>Whether the key that verified the token is still among the keys validation would try now.</summary>
-    private static async ValueTask<bool> IsStillTrustedAsync(SecurityKey key, TokenValidationParameters parameters)
+    private static async ValueTask<bool> IsStillTrustedAsync(SecurityKey key, JwtBearerOptions options, CancellationToken cancellationToken)
     {
+        var parameters = options.TokenValidationParameters;
         if (ReferenceEquals(parameters.IssuerSigningKey, key) || Holds(parameters.IssuerSigningKeys, key)) return true;
-        if (parameters.ConfigurationManager is not { } manager) return false;
-        var configuration = await manager.GetBaseConfigurationAsync(CancellationToken.None);
-        return Holds(configuration?.SigningKeys, key);
+        if (options.ConfigurationManager is { } manager)
+            return Holds((await manager.GetConfigurationAsync(cancellationToken)).SigningKeys, key);
+        return parameters.ConfigurationManager is { } baseManager &&
+            Holds((await baseManager.GetBaseConfigurationAsync(cancellationToken)).SigningKeys, key);
     }
 
     private static bool Holds(IEnumerable<SecurityKey>? keys, SecurityKey key)
@@ -154,19 +163,6 @@ internal sealed class CachingTokenHandler(TokenHandler inner, ValidatedCallerTok
             if (ReferenceEquals(candidate, key)) return true;
         }
         return false;
-    }
-}
-
-/// <summary>Puts <see cref="CachingTokenHandler"/> around every token handler of every JwtBearer scheme (generic issuer and Entra ID alike).</summary>
-internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostConfigureOptions<JwtBearerOptions>
-{
-    public void PostConfigure(string? name, JwtBearerOptions options)
-    {
-        for (var i = 0; i < options.TokenHandlers.Count; i++)
-        {
-            if (options.TokenHandlers[i] is not CachingTokenHandler)
-                options.TokenHandlers[i] = new CachingTokenHandler(options.TokenHandlers[i], cache, name ?? "");
-        }
     }
 }
 

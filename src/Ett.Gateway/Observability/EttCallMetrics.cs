@@ -49,7 +49,7 @@ internal sealed class EttCallMetrics(GatewayMetrics metrics, ApiVersionPins pins
             var status = context.ProxyResponse is { } response
                 ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : "error";
-            services.GetRequiredService<GatewayMetrics>().EttRequest(ApiGroup.ForPath((context.HttpContext.Request.Path.Value ?? "")[Passthrough.PassthroughExtensions.Prefix.Length..].TrimStart('/')).Name,
+            services.GetRequiredService<GatewayMetrics>().EttRequest(ApiGroup.ForPath((context.HttpContext.Request.Path.Value ?? "").AsSpan(Passthrough.PassthroughExtensions.Prefix.Length).TrimStart('/')).Name,
                 context.HttpContext.Request.Method, status, "passthrough", services.GetRequiredService<TimeProvider>().GetElapsedTime(started));
             return ValueTask.CompletedTask;
         });

@@ -12,7 +12,9 @@ namespace Ett.Gateway.Operations;
 /// sends legs no live attempt works on, completes the keys of requests that died, and purges expired keys. Each
 /// iteration claims the legs it works on, so instances sharing a store divide the work instead of repeating it.
 /// Runs at start-up and every <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/>, and at
-/// once again while its polls fill the batch and finish legs, so that it keeps up with what requests submit.
+/// once again while it makes progress that lets more work be done: its polls filled the batch and finished legs, or it
+/// finished legs and sent legs that waited for them (ETT takes one request per certificate at a time, so a queue of
+/// transfers from one certificate moves one leg per iteration), so that it keeps up with what requests submit.
 /// </summary>
 internal sealed class OperationsWorker(
     IOperationStore journal, IIdempotencyStore keys, IdempotentRequests requests, EttClient ett, OperationRunner runner, LegReconciler reconciler,
@@ -48,8 +50,9 @@ internal sealed class OperationsWorker(
 
     /// <summary>
     /// One iteration; tests call it directly instead of waiting for the clock. True when more legs are due at once: the
-    /// polls filled the batch and finished some. Legs ETT still works on (or cannot answer for) wait for the next tick,
-    /// so a slow ETT is not polled in a loop.
+    /// polls filled the batch and finished some, or finished some and legs waiting behind them were sent. Legs ETT still
+    /// works on (or cannot answer for) wait for the next tick, so a slow ETT is not polled in a loop: every iteration
+    /// that asks for another finished at least one leg.
     /// </summary>
     public async Task<bool> RunOnceAsync(CancellationToken cancellationToken = default)
     {
@@ -64,7 +67,7 @@ internal sealed class OperationsWorker(
             try
             {
                 // Every submitted leg is due once per iteration; the batch bounds ETT calls, least recently checked first.
-                more = await PollAsync(now, settings.WorkerBatchSize, claim, cancellationToken);
+                var (full, finished) = await PollAsync(now, settings.WorkerBatchSize, claim, cancellationToken);
                 foreach (var leg in await journal.ListLegsToReconcileAsync(now - settings.ReconcileAfter, settings.WorkerBatchSize, claim, cancellationToken))
                 {
                     await Isolated("reconcile", leg, async () =>
@@ -74,10 +77,12 @@ internal sealed class OperationsWorker(
                     });
                 }
                 // RecordIntent still lets only one actor send a leg, should a slow attempt wake up meanwhile.
-                foreach (var leg in await journal.ListLegsToResumeAsync(settings.WorkerBatchSize, claim, cancellationToken))
+                var resumed = await journal.ListLegsToResumeAsync(settings.WorkerBatchSize, claim, cancellationToken);
+                foreach (var leg in resumed)
                 {
                     await Isolated("resume", leg, () => runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken));
                 }
+                more = finished > 0 && (full || resumed.Count > 0);
             }
             finally
             {
@@ -93,8 +98,8 @@ internal sealed class OperationsWorker(
         }
     }
 
-    /// <summary>Polls a batch of submitted legs; true when it was full and finished at least one (more may be due).</summary>
-    private async Task<bool> PollAsync(DateTimeOffset checkedBefore, int batch, WorkerClaim claim, CancellationToken cancellationToken)
+    /// <summary>Polls a batch of submitted legs: whether the batch was full (more may be due), and how many it finished.</summary>
+    private async Task<(bool Full, int Finished)> PollAsync(DateTimeOffset checkedBefore, int batch, WorkerClaim claim, CancellationToken cancellationToken)
     {
         var legs = await journal.ListLegsToPollAsync(checkedBefore, batch, claim, cancellationToken);
         var finished = 0;
@@ -132,7 +137,7 @@ internal sealed class OperationsWorker(
                 }
             });
         }
-        return legs.Count == batch && finished > 0;
+        return (legs.Count == batch, finished);
     }
 
     /// <summary>ETT will not answer otherwise however often it is asked: a 4xx other than authorization, timeout and rate limit.</summary>

@@ -53,10 +53,20 @@ public sealed record EttOptions
     public Dictionary<string, string> ApiVersions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The configured clients, with the single-client shorthand turned into a client named <c>default</c>.</summary>
-    public IReadOnlyList<EttClientCredentials> EffectiveClients =>
-        Clients.Count > 0 ? Clients
-        : ClientId is null ? []
-        : [new EttClientCredentials { Name = "default", ClientId = ClientId, ClientSecret = ClientSecret ?? "", AutoRotate = AutoRotate }];
+    public IReadOnlyList<EttClientCredentials> EffectiveClients
+    {
+        get
+        {
+            if (Clients.Count > 0) return Clients;
+            if (ClientId is null) return [];
+            // Built once, not on every request that picks a client, and again only if the shorthand changed.
+            if (_shorthand is [var client] && client.ClientId == ClientId && client.ClientSecret == (ClientSecret ?? "") && client.AutoRotate == AutoRotate)
+                return _shorthand;
+            return _shorthand = [new EttClientCredentials { Name = "default", ClientId = ClientId, ClientSecret = ClientSecret ?? "", AutoRotate = AutoRotate }];
+        }
+    }
+
+    private IReadOnlyList<EttClientCredentials>? _shorthand;
 }
 
 public sealed record EttClientCredentials

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace Ett.Gateway.Upstream;
 
 // ETT's wire shapes, as ETT-API.md §2 describes them: unix seconds, Wh, enum casing as ETT sends it (read
@@ -68,7 +69,7 @@ public sealed record EttCertificate(
     long End,
     string GridArea,
     string CertificateType,
-    Dictionary<string, string>? Attributes);
+    [property: JsonConverter(typeof(EttAttributesConverter))] Dictionary<string, string>? Attributes);
 
 /// <summary>
 /// A certificate as planning reads it: of its attributes only <c>isTrial</c>. A production certificate carries about

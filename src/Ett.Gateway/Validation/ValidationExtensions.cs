@@ -7,10 +7,14 @@ namespace Ett.Gateway.Validation;
 
 public static class ValidationExtensions
 {
-    /// <summary>Registers every FluentValidation validator in the gateway assembly.</summary>
+    /// <summary>
+    /// Registers every FluentValidation validator in the gateway assembly, once: they hold no state and depend only on
+    /// singletons (options monitors, the clock), and building a validator's rules on every request cost more than
+    /// running them.
+    /// </summary>
     public static IServiceCollection AddRequestValidation(this IServiceCollection services)
     {
-        services.AddValidatorsFromAssemblyContaining<RequestValidationFilter>(includeInternalTypes: true);
+        services.AddValidatorsFromAssemblyContaining<RequestValidationFilter>(ServiceLifetime.Singleton, includeInternalTypes: true);
         return services;
     }
 

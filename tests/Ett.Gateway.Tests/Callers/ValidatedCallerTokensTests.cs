@@ -3,6 +3,9 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -79,37 +82,76 @@ public class ValidatedCallerTokensTests : GatewayTest
         Assert.Equal(1, Cache.Count);
     }
 
-    [Fact]
-    public async Task A_cached_token_gives_the_same_identity_as_full_validation()
-    {
-        var key = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k" };
-        var time = TestClock.Create();
-        var handler = new CachingTokenHandler(new JsonWebTokenHandler { MapInboundClaims = false }, new ValidatedCallerTokens(time), "Bearer");
-        var parameters = new TokenValidationParameters
-        {
-            ValidIssuer = Upstreams.Issuer, ValidAudience = FakeUpstreams.Audience, IssuerSigningKey = key,
-            LifetimeValidator = (_, expires, _, _) => expires > time.GetUtcNow().UtcDateTime,
-        };
-        var token = Upstreams.CallerToken(signingKey: key);
-
-        var fresh = await handler.ValidateTokenAsync(token, parameters);
-        var cached = await handler.ValidateTokenAsync(token, parameters);
-
-        Assert.True(fresh.IsValid);
-        Assert.True(cached.IsValid);
-        Assert.NotSame(fresh.ClaimsIdentity, cached.ClaimsIdentity);
-        Assert.Equal(fresh.ClaimsIdentity.GetType(), cached.ClaimsIdentity.GetType());
-        Assert.Equal(fresh.ClaimsIdentity.AuthenticationType, cached.ClaimsIdentity.AuthenticationType);
-        Assert.Equal(fresh.ClaimsIdentity.NameClaimType, cached.ClaimsIdentity.NameClaimType);
-        Assert.Equal(fresh.ClaimsIdentity.RoleClaimType, cached.ClaimsIdentity.RoleClaimType);
-        Assert.Equal(fresh.ClaimsIdentity.Claims.Select(c => (c.Type, c.Value, c.ValueType, c.Issuer)), cached.ClaimsIdentity.Claims.Select(c => (c.Type, c.Value, c.ValueType, c.Issuer)));
-        Assert.Same(fresh.SecurityToken, cached.SecurityToken);
-    }
-
     private static string WithClaim(string segment, string name, JsonNode value)
     {
         var json = JsonNode.Parse(Base64UrlEncoder.Decode(segment))!.AsObject();
         json[name] = value;
         return Base64UrlEncoder.Encode(json.ToJsonString());
+    }
+}
+
+/// <summary>
+/// A cached token skips validation and JwtBearer's events: it may only be cached once every handler of
+/// <c>TokenValidated</c> accepted it, and its principal must be the one those handlers left.
+/// </summary>
+public class CachedCallerTokenEventsTests : GatewayTest
+{
+    private const string RefusedApp = "refused-app";
+    private int _validatedEvents;
+
+    private string Path => $"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}";
+
+    private ValidatedCallerTokens Cache => Gateway.Services.GetRequiredService<ValidatedCallerTokens>();
+
+    protected override void Configure(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Callers:RoleClaims:0", "realm_access.roles");
+        // Configured before every post-configuration, as Microsoft.Identity.Web sets its own TokenValidated handler.
+        builder.ConfigureTestServices(services => services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+        {
+            options.Events ??= new JwtBearerEvents();
+            var next = options.Events.OnTokenValidated;
+            options.Events.OnTokenValidated = context =>
+            {
+                Interlocked.Increment(ref _validatedEvents);
+                if (context.Principal?.FindFirst("client_id")?.Value == RefusedApp) context.Fail("refused by a TokenValidated handler");
+                return next(context);
+            };
+        }));
+    }
+
+    [Fact]
+    public async Task A_cached_token_skips_validation_and_keeps_the_roles_the_events_added()
+    {
+        var realmRoles = new Dictionary<string, object> { ["realm_access"] = new Dictionary<string, object> { ["roles"] = new[] { "Ett.Read" } } };
+        var caller = Gateway.CreateCaller(Upstreams.CallerToken(roles: [], claims: realmRoles));
+
+        var first = await caller.GetAsync(Path);
+        var second = await caller.GetAsync(Path);
+        var write = await caller.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", new StringContent("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode); // the roles claim copied from realm_access.roles is still there
+        Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        Assert.Contains("Ett.Transfer", await write.Content.ReadAsStringAsync());
+        Assert.Equal(1, _validatedEvents);
+        Assert.Equal(1, Cache.Count);
+        Assert.Equal(2, Upstreams.EttRequests.Count);
+    }
+
+    [Fact]
+    public async Task A_token_a_TokenValidated_handler_refuses_is_never_cached()
+    {
+        var refused = Gateway.CreateCaller(Upstreams.CallerToken(clientId: RefusedApp));
+
+        var first = await refused.GetAsync(Path);
+        var second = await refused.GetAsync(Path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, second.StatusCode);
+        Assert.Equal(2, _validatedEvents);
+        Assert.Equal(0, Cache.Count);
+        Assert.Empty(Upstreams.EttRequests);
+        Assert.Empty(Upstreams.TokenRequests);
     }
 }

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Ett.Gateway.Upstream;
+
+namespace Ett.Gateway.Tests.Upstream;
+
+/// <summary>The pooled attribute reader must read exactly what System.Text.Json's own dictionary reading reads.</summary>
+public class EttAttributesConverterTests
+{
+    private const string Certificate = """
+        {"federatedStreamId":{"registry":"Energinet.dk","streamId":"0b9c2f4e-8d1a-4c3b-9e7f-2a6d5c4b3a21"},"quantity":5,"start":1,"end":2,
+         "gridArea":"DK1","certificateType":"production","attributes":ATTRIBUTES}
+        """;
+
+    public static TheoryData<string> Attributes =>
+    [
+        """{"energyTag_GcIssuer":"Energinet","energyTag_GcIssueMarketZone":"DK1","isTrial":"false"}""",
+        """{"escaped\u0041name":"va\"lue\\n","unicode":"Århus Ø","emoji":"\uD83D\uDE00"}""",
+        """{"energyTag_ProductionDeviceLocation":"Vindmøllevej 1, 8000 Aarhus C — a value far longer than the pool takes","a":"x"}""",
+        """{"a-name-that-is-longer-than-sixty-four-characters-and-so-never-pooled-by-the-reader":"1"}""",
+        """{"nothing":null,"empty":""}""",
+        """{"twice":"first","twice":"second"}""",
+        """{}""",
+        "null",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Attributes))]
+    public void Reads_what_the_default_reader_reads(string attributes)
+    {
+        var json = Certificate.Replace("ATTRIBUTES", attributes);
+
+        var pooled = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
+        var plain = JsonSerializer.Deserialize<Dictionary<string, string>?>(attributes, EttRequest.Json);
+
+        Assert.Equal(plain, pooled.Attributes);
+    }
+
+    [Theory]
+    [InlineData("""{"capacity":5}""")]
+    [InlineData("""{"nested":{"a":"b"}}""")]
+    [InlineData("""["a","b"]""")]
+    [InlineData("\"text\"")]
+    public void Refuses_what_is_not_an_object_of_strings(string attributes)
+    {
+        var json = Certificate.Replace("ATTRIBUTES", attributes);
+
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json));
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<Dictionary<string, string>>(attributes, EttRequest.Json));
+    }
+
+    [Fact]
+    public void Names_and_short_values_repeated_by_certificates_are_one_string()
+    {
+        var json = Certificate.Replace("ATTRIBUTES", """{"energyTag_GcIssuer":"Energinet","energyTag_Sponsored":"No"}""");
+
+        var first = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
+        var second = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
+
+        Assert.Same(first.Keys.First(), second.Keys.First());
+        Assert.Same(first["energyTag_Sponsored"], second["energyTag_Sponsored"]);
+    }
+
+    [Fact]
+    public void Writes_as_it_reads()
+    {
+        var json = Certificate.Replace("ATTRIBUTES", """{"energyTag_GcIssuer":"Energinet","b":null}""");
+        var certificate = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
+
+        var written = JsonSerializer.Serialize(certificate, EttRequest.Json);
+
+        Assert.Contains("\"attributes\":{\"energyTag_GcIssuer\":\"Energinet\",\"b\":null}", written);
+    }
+}
