@@ -16,12 +16,14 @@ internal sealed class OperationRunner(
 {
     /// <summary>
     /// Reserves under the organization's lock (<paramref name="plan"/> sees what open legs still take), creates the
-    /// operation under the attempt's key and sends its legs. The plan's ETT reads happened before, outside the lock.
+    /// operation under the attempt's key and sends its legs. The plan's ETT reads happened before, outside the lock;
+    /// <paramref name="ettReadAt"/> is when the first of them began, if that was before the attempt (a joined read).
     /// </summary>
     public async Task<Reservation> StartAsync(
-        Guid organizationId, Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, IdempotentAttempt attempt)
+        Guid organizationId, Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, IdempotentAttempt attempt, DateTimeOffset? ettReadAt = null)
     {
-        var reservation = await journal.ReserveAsync(organizationId, attempt.Lease, attempt.BegunAt, plan, CancellationToken.None);
+        var readAt = ettReadAt < attempt.BegunAt ? ettReadAt.Value : attempt.BegunAt;
+        var reservation = await journal.ReserveAsync(organizationId, attempt.Lease, readAt, plan, CancellationToken.None);
         if (reservation is not Reservation.Created created) return reservation;
         attempt.OperationCreated();
         return new Reservation.Created(await RunAsync(created.Operation, attempt.Lease));

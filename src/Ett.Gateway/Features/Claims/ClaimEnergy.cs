@@ -42,15 +42,15 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
                 CorrelationId = attempt.CorrelationId,
                 Legs = legs,
             };
-        }, attempt);
+        }, attempt, plan.ReadAt);
         return IdempotentOutcome.Of(reservation, refusal);
     }
 
     /// <summary>The legs given what open legs still reserve, or why there is not enough: run under the organization's lock.</summary>
     private delegate (IReadOnlyList<PlannedLeg> Legs, ProblemHttpResult? Shortfall) Legs(IReadOnlyDictionary<CertificateRef, long> reserved);
 
-    /// <summary>What ETT's reads allow (Legs), or a problem found before any reservation.</summary>
-    private sealed record Plan(Legs? Legs, ProblemHttpResult? Problem = null);
+    /// <summary>What ETT's reads allow (Legs) and when the first of them began, or a problem found before any reservation.</summary>
+    private sealed record Plan(Legs? Legs, ProblemHttpResult? Problem = null, DateTimeOffset? ReadAt = null);
 
     /// <summary>Two ETT reads check the pair first, so a claim that cannot succeed answers 422 instead of a failed operation.</summary>
     private async Task<Plan> PlanPairAsync(Guid organizationId, ClaimRequest request, CancellationToken cancellationToken)
@@ -84,8 +84,9 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
         var productions = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken);
         var consumptions = await certificates.ListAsync(organizationId, "Consumption", request.From, request.To, request.GridArea, cancellationToken);
         return new Plan(reserved => Pair(
-            [.. productions.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0)],
-            [.. consumptions.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0)]));
+            [.. productions.Certificates.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0)],
+            [.. consumptions.Certificates.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0)]),
+            ReadAt: productions.ReadAt < consumptions.ReadAt ? productions.ReadAt : consumptions.ReadAt);
     }
 
     private static (IReadOnlyList<PlannedLeg>, ProblemHttpResult?) Pair(IReadOnlyList<AvailableCertificate> productions, IReadOnlyList<AvailableCertificate> consumptions)

@@ -9,10 +9,14 @@ namespace Ett.Gateway.Features.Transfers;
 /// <summary>
 /// "Send N Wh to partner X" as one operation: the partner's receiver id from the registry, the organization's
 /// available production certificates oldest first, and one ETT transfer per certificate needed (ETT slices the last).
-/// The certificates are read from ETT first; only the reservation runs under the organization's lock.
+/// The certificates are read from ETT first (a read of the same list in flight is joined); only the reservation runs
+/// under the organization's lock.
 /// </summary>
 internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCertificates certificates, OperationRunner runner)
 {
+    /// <summary>Certificates read first: a page of ETT's list, enough for parallel transfers to spread over.</summary>
+    internal const int OldestFirst = 50;
+
     public async Task<IdempotentOutcome> RunAsync(Guid organizationId, TransferRequest request, IdempotentAttempt attempt, CancellationToken cancellationToken)
     {
         if (attempt.ResumableOperationId is { } unfinished) return new IdempotentOutcome.Accepted(await runner.ResumeAsync(unfinished, attempt));
@@ -33,14 +37,30 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
             (partner, _) = await partners.RegisterOrganizationAsync(organizationId, partnerOrganizationId, $"Organization {partnerOrganizationId}", cancellationToken);
         }
 
-        var candidates = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken);
+        var hashedAttributes = (request.HashedAttributes ?? HashedAttributes.None).ForEtt();
+        // Most transfers are covered by the certificates that end first: one ETT page. Only a plan those cannot cover
+        // reads the whole list before it is refused.
+        var read = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken, OldestFirst);
+        var (reservation, refusal) = await ReserveAsync(organizationId, request, partner, hashedAttributes, read, attempt);
+        if (reservation is Reservation.Refused && !read.Complete)
+        {
+            read = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken);
+            (reservation, refusal) = await ReserveAsync(organizationId, request, partner, hashedAttributes, read, attempt);
+        }
+        return IdempotentOutcome.Of(reservation, refusal);
+    }
+
+    /// <summary>The reservation of a plan made from <paramref name="read"/>, and why it was refused if it was.</summary>
+    private async Task<(Reservation, ProblemHttpResult?)> ReserveAsync(
+        Guid organizationId, TransferRequest request, Partner partner, IReadOnlyList<string> hashedAttributes, CertificateRead read, IdempotentAttempt attempt)
+    {
+        var candidates = read.Certificates;
         if (request.CertificateIds is { } wanted)
         {
             var ids = wanted.Select(id => id.ToRef()).ToHashSet();
             candidates = [.. candidates.Where(c => ids.Contains(c.Ref))];
         }
 
-        var hashedAttributes = (request.HashedAttributes ?? HashedAttributes.None).ForEtt();
         ProblemHttpResult? refusal = null;
         var reservation = await runner.StartAsync(organizationId, reserved =>
         {
@@ -73,8 +93,8 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
                 CorrelationId = attempt.CorrelationId,
                 Legs = legs,
             };
-        }, attempt);
-        return IdempotentOutcome.Of(reservation, refusal);
+        }, attempt, read.ReadAt);
+        return (reservation, refusal);
     }
 
     internal static ProblemHttpResult Insufficient(long requestedWh, long availableWh) =>

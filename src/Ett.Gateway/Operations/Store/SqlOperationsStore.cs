@@ -287,27 +287,27 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     private static async Task<Dictionary<CertificateRef, long>> ReservedAsync(
         DbConnection connection, DbTransaction transaction, Guid organizationId, DateTimeOffset ettReadAt, CancellationToken cancellationToken)
     {
-        var legs = await Sql.QueryAsync(connection, transaction, """
-            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh
-            FROM operations o JOIN operation_legs l ON l.operation_id = o.operation_id
-            WHERE o.organization_id = @organization
-              AND (o.status IN (@accepted, @running) OR o.updated_at >= @readAt)
-              AND NOT ((l.status IN (@completed, @failed) OR (o.kind = @claim AND l.status = @submitted)) AND l.updated_at < @readAt)
+        // Summed per certificate in the database: an organization with many legs in flight reads one row per certificate.
+        var sums = await Sql.QueryAsync(connection, transaction, """
+            WITH open_legs AS (
+                SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh
+                FROM operations o JOIN operation_legs l ON l.operation_id = o.operation_id
+                WHERE o.organization_id = @organization
+                  AND (o.status IN (@accepted, @running) OR o.updated_at >= @readAt)
+                  AND NOT ((l.status IN (@completed, @failed) OR (o.kind = @claim AND l.status = @submitted)) AND l.updated_at < @readAt))
+            SELECT registry, stream_id, CAST(SUM(quantity_wh) AS BIGINT) FROM (
+                SELECT production_registry AS registry, production_stream_id AS stream_id, quantity_wh FROM open_legs
+                UNION ALL
+                SELECT consumption_registry, consumption_stream_id, quantity_wh FROM open_legs WHERE consumption_registry IS NOT NULL) certificates
+            GROUP BY registry, stream_id
             """,
             [("organization", Sql.Text(organizationId)), ("accepted", Sql.Name(OperationStatus.Accepted)), ("running", Sql.Name(OperationStatus.Running)),
              ("readAt", Sql.Millis(ettReadAt)), ("completed", Sql.Name(LegStatus.Completed)), ("failed", Sql.Name(LegStatus.Failed)),
              ("claim", Sql.Name(OperationKind.Claim)), ("submitted", Sql.Name(LegStatus.Submitted))],
-            reader => (
-                Production: new CertificateRef(reader.GetString(0), Guid.Parse(reader.GetString(1))),
-                Consumption: reader.NullableString(2) is { } registry ? new CertificateRef(registry, Guid.Parse(reader.GetString(3))) : null,
-                Quantity: reader.GetInt64(4)),
+            reader => (Certificate: new CertificateRef(reader.GetString(0), Guid.Parse(reader.GetString(1))), Quantity: reader.GetInt64(2)),
             cancellationToken);
-        var reserved = new Dictionary<CertificateRef, long>();
-        foreach (var (production, consumption, quantity) in legs)
-        {
-            reserved[production] = reserved.GetValueOrDefault(production) + quantity;
-            if (consumption is not null) reserved[consumption] = reserved.GetValueOrDefault(consumption) + quantity;
-        }
+        var reserved = new Dictionary<CertificateRef, long>(sums.Count);
+        foreach (var (certificate, quantity) in sums) reserved[certificate] = reserved.GetValueOrDefault(certificate) + quantity;
         return reserved;
     }
 

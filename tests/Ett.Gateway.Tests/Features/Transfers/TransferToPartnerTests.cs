@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ett.Gateway.Features.Transfers;
 using Ett.Gateway.Tests.Operations;
 using Ett.Sandbox;
 using static Ett.Gateway.Tests.Operations.OperationsSandbox;
@@ -118,6 +119,40 @@ public sealed class TransferToPartnerTests : IAsyncLifetime
         Assert.Equal(available, problem.GetProperty("availableWh").GetInt64());
         Assert.Empty(env.EttPosts("transfers"));
     }
+
+    [Fact]
+    public async Task Transfer_the_oldest_certificates_cover_reads_one_page_of_them()
+    {
+        var response = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = ThreeCertificates(), gridArea = "DK1" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var reads = CertificateReads();
+        Assert.Equal([$"limit={TransferToPartner.OldestFirst}"], reads.Select(Limit));
+        Assert.Equal(3, env.EttPosts("transfers").Count);
+    }
+
+    [Fact]
+    public async Task Transfer_the_oldest_page_cannot_cover_reads_the_whole_list_and_takes_certificates_beyond_it()
+    {
+        // All of both grid areas: more certificates than the first page holds.
+        var all = env.AvailableProduction(Producer);
+        Assert.True(all.Count > TransferToPartner.OldestFirst, "the seed has too few certificates for this test");
+        var quantity = all.Sum(c => c.AvailableWh);
+
+        var response = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = quantity });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var reads = CertificateReads();
+        Assert.Equal($"limit={TransferToPartner.OldestFirst}", Limit(reads[0]));
+        Assert.All(reads.Skip(1), read => Assert.NotEqual($"limit={TransferToPartner.OldestFirst}", Limit(read)));
+        Assert.Equal(quantity, env.EttPosts("transfers").Sum(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+        Assert.Equal(all.Count, env.EttPosts("transfers").Count);
+    }
+
+    private List<string> CertificateReads() =>
+        [.. env.Ett.Requests.Where(r => r.Method == "GET" && r.Path.EndsWith("/wallet-api/certificates", StringComparison.Ordinal)).Select(r => r.QueryString)];
+
+    private static string Limit(string query) => query.TrimStart('?').Split('&').Single(p => p.StartsWith("limit=", StringComparison.Ordinal));
 
     [Fact]
     public async Task Registered_partner_costs_no_further_ett_call_on_transfer()
