@@ -13,6 +13,7 @@ public static class PassthroughExtensions
     public static IServiceCollection AddPassthrough(this IServiceCollection services)
     {
         services.AddHttpForwarder();
+        services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, PassthroughHttpClient>();
         services.AddSingleton<EttCredentialsTransform>();
         services.AddSingleton<PassthroughErrors>();
         return services;
@@ -65,10 +66,14 @@ public static class PassthroughExtensions
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>What belongs to the caller's hop, not to ETT. YARP drops hop-by-hop headers itself.</summary>
+    /// <summary>
+    /// What belongs to the caller's hop, not to ETT. YARP drops hop-by-hop headers itself; the caller's trace context
+    /// is replaced by the gateway's when traces are exported (<see cref="PassthroughHttpClient"/>), else it stays here.
+    /// </summary>
     private static readonly string[] StrippedRequestHeaders =
     [
         "Authorization", "Cookie", ApiVersionPins.HeaderName, "Forwarded",
         "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP",
+        "traceparent", "tracestate", "baggage", "Request-Id", "Correlation-Context",
     ];
 }
