@@ -30,6 +30,7 @@ public static class SandboxExtensions
         services.TryAddSingleton<EttTokenService>();
         services.TryAddSingleton<DevelopmentIdentityProvider>();
         services.TryAddSingleton<SandboxFaults>();
+        services.TryAddSingleton<SandboxTraffic>();
         return services;
     }
 
@@ -44,13 +45,16 @@ public static class SandboxExtensions
         var options = app.ServiceProvider.GetRequiredService<IOptions<SandboxOptions>>().Value;
         var tokens = app.ServiceProvider.GetRequiredService<EttTokenService>();
 
+        // Traffic outside faults: a request a fault holds is still in hand.
+        var traffic = app.ServiceProvider.GetRequiredService<SandboxTraffic>();
         var faults = new FaultFilter();
         app.MapPost(options.EttTokenPath, (HttpRequest request) => tokens.IssueAsync(request))
             .AllowAnonymous()
             .ExcludeFromDescription()
+            .AddEndpointFilter(traffic)
             .AddEndpointFilter(faults);
 
-        var ett = app.MapGroup(options.EttPrefix).AllowAnonymous().ExcludeFromDescription().AddEndpointFilter(faults);
+        var ett = app.MapGroup(options.EttPrefix).AllowAnonymous().ExcludeFromDescription().AddEndpointFilter(traffic).AddEndpointFilter(faults);
         AuthorizationApi.Map(ett);
         CredentialsApi.Map(ett);
         MeasurementsApi.Map(ett);

@@ -20,8 +20,11 @@ public sealed record ChaosScenario(int Seed, int Operations, int Instances, bool
 {
     public int Parallelism { get; init; } = 8;
 
-    /// <summary>Faults kept in force at once (each for one to three matching ETT calls or two seconds): enough for at least 10 % of ETT calls.</summary>
-    public int FaultsInForce { get; init; } = 8;
+    /// <summary>
+    /// Faults topped up to this many before each request the schedule sends and whenever ETT has nothing in hand, each for
+    /// one to three matching ETT calls or 20 to 60 ETT calls of any kind, whichever comes first: enough for at least 10 % of ETT calls.
+    /// </summary>
+    public int FaultsInForce { get; init; } = 12;
 }
 
 /// <summary>What a run did and found.</summary>
@@ -47,6 +50,7 @@ public sealed record ChaosFigures
     public required int FailedLegs { get; init; }
     public required int KeysWithTwoOperations { get; init; }
     public required int WalletsOff { get; init; }
+    public required int QuiescenceRounds { get; init; }
     public required TimeSpan Duration { get; init; }
     public required IReadOnlyList<string> Findings { get; init; }
 
@@ -56,7 +60,7 @@ public sealed record ChaosFigures
         $"chaos seed={Seed} store={Store} instances={Instances} operations={Operations} (accepted {Accepted}, refused 422 {Refused}, unanswered {Unanswered}) " +
         $"legs={Legs} ettCalls={EttCalls} faulted={FaultedCalls} ({FaultedPercent:F1} %, {ResponsesLost} applied with the response lost) kills={Kills} " +
         $"duplicates={Duplicates} ({DuplicatedWh} Wh) lost={Lost} ({LostWh} Wh) stuck={Stuck} failedLegs={FailedLegs} " +
-        $"keysWithTwoOperations={KeysWithTwoOperations} walletsOff={WalletsOff} in {Duration.TotalSeconds:F0} s");
+        $"keysWithTwoOperations={KeysWithTwoOperations} walletsOff={WalletsOff} quiescenceRounds={QuiescenceRounds} in {Duration.TotalSeconds:F0} s");
 }
 
 /// <summary>
@@ -64,6 +68,8 @@ public sealed record ChaosFigures
 /// transfers and claims (multi-certificate, multi-slice, parallel, retried with the same key, repeated with new keys);
 /// ETT faults set through the sandbox's control endpoint, "applied, response lost" among them; kill -9 of gateways
 /// with restarts on the same data. Then quiescence, and the invariants checked against the sandbox's ledger.
+/// The driver never waits on a clock: it waits for answers, for a node's restart, and for the sandbox to say that ETT
+/// has nothing in hand; every loop is bounded in count.
 /// </summary>
 internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
 {
@@ -72,15 +78,33 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
     private static readonly Guid Trader = SandboxSeed.TraderOrganizationId;
     private static readonly Guid Large = SandboxSeed.LargeProducerOrganizationId;
     private static readonly Guid[] Wallets = [Producer, Consumer, Trader, Large];
-    private static readonly TimeSpan QuiescenceBound = TimeSpan.FromSeconds(120);
-    private static readonly TimeSpan ScheduleBound = TimeSpan.FromMinutes(4);
+
+    /// <summary>The one limit on the wall clock, so that a run fails rather than hangs; no run passes by it.</summary>
+    private static readonly TimeSpan SafetyLimit = TimeSpan.FromMinutes(8);
+
+    /// <summary>Attempts per request while the schedule runs; one that is still unanswered is asked again in quiescence.</summary>
+    private const int SendAttempts = 60;
+
+    /// <summary>
+    /// Rounds of quiescence, each once ETT has nothing in hand: the gateways' workers and leases run on their own clocks
+    /// (a reconciliation waits 5 s, a killed attempt's key 5 s), and a round takes a few milliseconds when ETT is quiet.
+    /// </summary>
+    private const int QuiescenceRounds = 50_000;
+
+    /// <summary>Top-ups of the faults between requests the schedule sends, each once ETT has nothing in hand.</summary>
+    private const int FaultRounds = 200_000;
 
     private readonly Random runtime = new(scenario.Seed ^ 0x5eed);
+    private readonly Random faultRandom = new(scenario.Seed * 31 + 7);
     private readonly Lock runtimeSync = new();
+    private readonly SemaphoreSlim faultsSync = new(1, 1);
     private readonly ConcurrentDictionary<string, ConcurrentBag<Guid>> operationsByKey = new();
-    private readonly ConcurrentBag<ChaosOperation> unanswered = [];
+    private readonly ConcurrentQueue<ChaosOperation> unanswered = [];
     private readonly List<GatewayNode> nodes = [];
     private readonly List<Task> kills = [];
+    private ChaosSandbox sandbox = null!;
+    private CancellationToken stop;
+    private bool faultsOn = true;
     private int accepted;
     private int refused;
     private int repeats;
@@ -90,9 +114,12 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
     public async Task<ChaosFigures> RunAsync()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var safety = new CancellationTokenSource(SafetyLimit);
+        stop = safety.Token;
         var schema = scenario.Postgres ? $"chaos_{scenario.Seed}_{Guid.NewGuid():N}"[..40] : null;
         var dataDirectory = Directory.CreateTempSubdirectory("ett-chaos-").FullName;
-        await using var sandbox = await ChaosSandbox.StartAsync();
+        await using var started = await ChaosSandbox.StartAsync(stop);
+        sandbox = started;
         try
         {
             if (schema is not null) await PostgresAsync($"CREATE SCHEMA {schema}");
@@ -103,28 +130,25 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             foreach (var node in nodes) await node.StartAsync();
             log($"chaos seed={scenario.Seed}: sandbox at {sandbox.Address}, {nodes.Count} gateway(s) on {(schema is null ? "SQLite" : "PostgreSQL")}");
 
-            var schedule = Schedule(DateTimeOffset.UtcNow);
-            using var stopFaults = new CancellationTokenSource();
-            var faults = InjectFaultsAsync(sandbox, stopFaults.Token);
+            // The sandbox seeds hourly certificates up to the last full hour of its own clock: the claims fall in them.
+            var lastHour = DateTimeOffset.FromUnixTimeSeconds((await sandbox.LedgerAsync(Consumer)).Certificates.Max(c => c.End));
+            var schedule = Schedule(lastHour);
             var queue = new ConcurrentQueue<ChaosOperation>(schedule);
             var killEvery = Math.Max(1, scenario.Operations / (scenario.Kills + 1));
+            var faults = InjectFaultsAsync();
             var workers = Enumerable.Range(0, scenario.Parallelism).Select(_ => WorkAsync(queue, killEvery)).ToList();
-            await Task.WhenAll(workers).WaitAsync(ScheduleBound);
-            await stopFaults.CancelAsync();
+            await Task.WhenAll(workers).WaitAsync(stop);
+            await StopFaultsAsync();
             await faults;
-            await sandbox.ClearFaultsAsync();
-            await Task.WhenAll(KillsSoFar());
+            await Task.WhenAll(KillsSoFar()).WaitAsync(stop);
 
             // Quiescence: no faults, every gateway up; what never got an answer is asked again with its key.
-            var unansweredSoFar = unanswered.ToArray();
-            unanswered.Clear();
-            foreach (var operation in unansweredSoFar) await SendUntilAnsweredAsync(operation, attempts: 20);
-            var operations = await SettledOperationsAsync();
+            var (operations, rounds) = await QuiesceAsync();
             var ledgers = new Dictionary<Guid, SandboxWalletLedger>();
             foreach (var wallet in Wallets) ledgers[wallet] = await sandbox.LedgerAsync(wallet);
             var requests = await sandbox.RequestsAsync();
             var applied = await sandbox.AppliedFaultsAsync();
-            return Figures(schedule.Count, operations, ledgers, requests, applied, clock.Elapsed);
+            return Figures(schedule.Count, operations, ledgers, requests, applied, rounds, clock.Elapsed);
         }
         catch
         {
@@ -200,10 +224,9 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
     }
 
     /// <summary>The seeded schedule: what is sent, with which key, and whether it is retried or repeated.</summary>
-    private List<ChaosOperation> Schedule(DateTimeOffset now)
+    private List<ChaosOperation> Schedule(DateTimeOffset lastHour)
     {
         var random = new Random(scenario.Seed);
-        var lastHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         var operations = new List<ChaosOperation>();
         for (var i = 0; i < scenario.Operations; i++)
         {
@@ -252,13 +275,8 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             if (finished % killEvery == 0 && Interlocked.Increment(ref killsOrdered) <= scenario.Kills)
             {
                 GatewayNode victim;
-                TimeSpan down;
-                lock (runtimeSync)
-                {
-                    victim = nodes[runtime.Next(nodes.Count)];
-                    down = TimeSpan.FromMilliseconds(runtime.Next(0, 500));
-                }
-                lock (kills) kills.Add(victim.KillAndRestartAsync(down));
+                lock (runtimeSync) victim = nodes[runtime.Next(nodes.Count)];
+                lock (kills) kills.Add(victim.KillAndRestartAsync());
             }
         }
     }
@@ -268,55 +286,76 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
         lock (kills) return [.. kills];
     }
 
-    /// <summary>Sends until the gateway answers 202 or 422 (the same key every time), trying another instance after a failure.</summary>
-    private async Task SendUntilAnsweredAsync(ChaosOperation operation, int attempts = 60)
+    /// <summary>
+    /// Sends until the gateway answers 202 or 422 (the same key every time), trying another instance after a failure.
+    /// A 409 (another attempt holds the key: the other of two sent at once, or one a kill cut off until its lease ends)
+    /// leaves the request to quiescence, as does running out of attempts.
+    /// </summary>
+    private async Task SendUntilAnsweredAsync(ChaosOperation operation)
     {
-        for (var attempt = 0; attempt < attempts; attempt++)
+        for (var attempt = 0; attempt < SendAttempts; attempt++)
         {
-            var node = PickNode();
-            if (node is null)
+            switch (await SendOnceAsync(operation))
             {
-                await Task.Delay(200);
-                continue;
-            }
-            HttpResponseMessage response;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, operation.Path)
-                {
-                    Content = new StringContent(operation.Body, Encoding.UTF8, "application/json"),
-                };
-                request.Headers.Add("Idempotency-Key", operation.Key);
-                response = await node.Http.SendAsync(request);
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException)
-            {
-                // The instance died under the request, or is restarting.
-                await Task.Delay(200);
-                continue;
-            }
-            using (response)
-            {
-                switch (response.StatusCode)
-                {
-                    case HttpStatusCode.Accepted:
-                        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                        operationsByKey.GetOrAdd(operation.Key, _ => []).Add(body.GetProperty("operationId").GetGuid());
-                        Interlocked.Increment(ref accepted);
-                        return;
-                    case HttpStatusCode.UnprocessableEntity:
-                        Interlocked.Increment(ref refused);
-                        return;
-                    case HttpStatusCode.BadRequest:
-                        throw new InvalidOperationException($"The schedule sent a request the gateway refuses: {operation.Body}\n{await response.Content.ReadAsStringAsync()}");
-                    default:
-                        // 409 (the key is in flight elsewhere, or held by a killed attempt until its lease ends), 5xx, 429.
-                        await Task.Delay(response.StatusCode == HttpStatusCode.Conflict ? 500 : 200);
-                        continue;
-                }
+                case Answer.Answered:
+                    return;
+                case Answer.KeyInFlight:
+                    unanswered.Enqueue(operation);
+                    return;
             }
         }
-        unanswered.Add(operation);
+        unanswered.Enqueue(operation);
+    }
+
+    private enum Answer { Answered, KeyInFlight, Failed }
+
+    /// <summary>One attempt on an instance that is up (awaiting a restart when none is, or when the instance dies under the request).</summary>
+    private async Task<Answer> SendOnceAsync(ChaosOperation operation)
+    {
+        var node = PickNode();
+        if (node is null)
+        {
+            await await Task.WhenAny(nodes.Select(n => n.WhenUp)).WaitAsync(stop);
+            return Answer.Failed;
+        }
+        await TopUpFaultsAsync();
+        HttpResponseMessage response;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, operation.Path)
+            {
+                Content = new StringContent(operation.Body, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", operation.Key);
+            response = await node.Http.SendAsync(request, stop);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException && !stop.IsCancellationRequested)
+        {
+            // The instance died under the request, or is restarting: at once again when it is up (it may be already).
+            await node.WhenUp.WaitAsync(stop);
+            return Answer.Failed;
+        }
+        using (response)
+        {
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.Accepted:
+                    var body = await response.Content.ReadFromJsonAsync<JsonElement>(stop);
+                    operationsByKey.GetOrAdd(operation.Key, _ => []).Add(body.GetProperty("operationId").GetGuid());
+                    Interlocked.Increment(ref accepted);
+                    return Answer.Answered;
+                case HttpStatusCode.UnprocessableEntity:
+                    Interlocked.Increment(ref refused);
+                    return Answer.Answered;
+                case HttpStatusCode.BadRequest:
+                    throw new InvalidOperationException($"The schedule sent a request the gateway refuses: {operation.Body}\n{await response.Content.ReadAsStringAsync(stop)}");
+                case HttpStatusCode.Conflict:
+                    return Answer.KeyInFlight;
+                default:
+                    // 5xx (ETT failed under the request, or the gateway's breaker is open), 429.
+                    return Answer.Failed;
+            }
+        }
     }
 
     private GatewayNode? PickNode()
@@ -327,27 +366,46 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
     }
 
     /// <summary>
-    /// Keeps <see cref="ChaosScenario.FaultsInForce"/> random ETT faults in force, each for one to three matching calls
-    /// or two seconds, whichever ends first (so a fault on a path rarely called does not hold its place).
+    /// Tops the faults in force up to <see cref="ChaosScenario.FaultsInForce"/> random ETT faults, each for one to three
+    /// matching calls or 20 to 60 calls of any kind (so a fault on a path rarely called does not hold its place).
     /// </summary>
-    private async Task InjectFaultsAsync(ChaosSandbox sandbox, CancellationToken stop)
+    private async Task<bool> TopUpFaultsAsync()
     {
-        var random = new Random(scenario.Seed * 31 + 7);
-        var added = new Queue<(Guid Id, DateTimeOffset At)>();
+        await faultsSync.WaitAsync(stop);
         try
         {
-            while (!stop.IsCancellationRequested)
-            {
-                while (added.TryPeek(out var oldest) && DateTimeOffset.UtcNow - oldest.At > TimeSpan.FromSeconds(2))
-                    await sandbox.RemoveFaultAsync(added.Dequeue().Id);
-                var missing = scenario.FaultsInForce - await sandbox.ActiveFaultsAsync();
-                for (var i = 0; i < missing; i++) added.Enqueue((await sandbox.AddFaultAsync(RandomFault(random)), DateTimeOffset.UtcNow));
-                await Task.Delay(50, stop);
-            }
+            if (!faultsOn) return false;
+            var missing = scenario.FaultsInForce - await sandbox.ActiveFaultsAsync();
+            for (var i = 0; i < missing; i++) await sandbox.AddFaultAsync(RandomFault(faultRandom));
+            return true;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        finally
         {
-            // Quiescence begins.
+            faultsSync.Release();
+        }
+    }
+
+    /// <summary>
+    /// Tops the faults up whenever ETT has nothing in hand, so that the gateways' workers meet them between the schedule's
+    /// requests too; ends when quiescence begins.
+    /// </summary>
+    private async Task InjectFaultsAsync()
+    {
+        for (var round = 0; round < FaultRounds && await TopUpFaultsAsync(); round++) await sandbox.IdleAsync();
+    }
+
+    /// <summary>Quiescence begins: no fault is added after these are cleared.</summary>
+    private async Task StopFaultsAsync()
+    {
+        await faultsSync.WaitAsync(stop);
+        try
+        {
+            faultsOn = false;
+            await sandbox.ClearFaultsAsync();
+        }
+        finally
+        {
+            faultsSync.Release();
         }
     }
 
@@ -372,8 +430,10 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             Method = method,
             Path = path,
             Times = random.Next(1, 4),
+            ExpiresAfterRequests = random.Next(20, 61),
             // A 404 request-status: ETT no longer knows the request (the engine decides from ETT's lists after a few).
             Status = kind == SandboxFaultKind.Status ? (path.Contains("request-status", StringComparison.Ordinal) && random.Next(3) == 0 ? 404 : random.Next(2) == 0 ? 503 : 500) : null,
+            // Latency and hangs run on the sandbox's clock, as ETT's own would.
             Delay = kind switch
             {
                 SandboxFaultKind.Latency => TimeSpan.FromMilliseconds(random.Next(50, 1500)),
@@ -383,31 +443,51 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
         };
     }
 
-    /// <summary>Every accepted operation once it is final, or as it is when the bound is reached (then it is stuck).</summary>
-    private async Task<IReadOnlyList<JsonElement>> SettledOperationsAsync()
+    /// <summary>
+    /// Rounds until every request has an answer and every accepted operation is final, at most <see cref="QuiescenceRounds"/>:
+    /// each waits until ETT has nothing in hand, asks the unanswered keys again and reads the open operations. What is
+    /// not final when the rounds run out is stuck; the safety limit fails the run with the operations still open.
+    /// </summary>
+    private async Task<(IReadOnlyList<JsonElement> Operations, int Rounds)> QuiesceAsync()
     {
-        var ids = operationsByKey.Values.SelectMany(ids => ids).Distinct().ToList();
         var settled = new Dictionary<Guid, JsonElement>();
-        var deadline = DateTimeOffset.UtcNow + QuiescenceBound;
-        while (true)
+        var rounds = 0;
+        try
         {
-            foreach (var id in ids.Where(id => !settled.ContainsKey(id) || !IsFinal(settled[id])))
+            while (rounds < QuiescenceRounds)
             {
-                var node = PickNode() ?? nodes[0];
-                try
+                rounds++;
+                // Not "the next ETT call": the worker records a leg's end after ETT's answer, and the last needs none after it.
+                await sandbox.IdleAsync();
+                var asked = unanswered.Count;
+                for (var i = 0; i < asked && unanswered.TryDequeue(out var operation); i++)
+                    if (await SendOnceAsync(operation) != Answer.Answered) unanswered.Enqueue(operation);
+
+                var open = false;
+                foreach (var id in operationsByKey.Values.SelectMany(ids => ids).Distinct().Where(id => !settled.TryGetValue(id, out var known) || !IsFinal(known)))
                 {
-                    using var response = await node.Http.GetAsync($"/operations/{id}");
-                    if (response.IsSuccessStatusCode) settled[id] = await response.Content.ReadFromJsonAsync<JsonElement>();
+                    var node = PickNode() ?? nodes[0];
+                    try
+                    {
+                        using var response = await node.Http.GetAsync($"/operations/{id}", stop);
+                        if (response.IsSuccessStatusCode) settled[id] = await response.Content.ReadFromJsonAsync<JsonElement>(stop);
+                    }
+                    catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+                    {
+                        // Asked again next round.
+                    }
+                    open |= !settled.TryGetValue(id, out var now) || !IsFinal(now);
                 }
-                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-                {
-                    // Asked again next round.
-                }
+                if (!open && unanswered.IsEmpty) break;
             }
-            if (ids.All(id => settled.ContainsKey(id) && IsFinal(settled[id])) || DateTimeOffset.UtcNow > deadline) break;
-            await Task.Delay(500);
         }
-        return [.. ids.Select(id => settled.TryGetValue(id, out var operation) ? operation : default)];
+        catch (OperationCanceledException cancelled) when (stop.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Not quiescent within {SafetyLimit} ({rounds} rounds): {unanswered.Count} request(s) unanswered, open operations " +
+                string.Join("; ", settled.Values.Where(o => !IsFinal(o))), cancelled);
+        }
+        var ids = operationsByKey.Values.SelectMany(ids => ids).Distinct().ToList();
+        return ([.. ids.Select(id => settled.TryGetValue(id, out var operation) ? operation : default)], rounds);
     }
 
     private static bool IsFinal(JsonElement operation) =>
@@ -415,7 +495,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
 
     private ChaosFigures Figures(
         int scheduled, IReadOnlyList<JsonElement> operations, Dictionary<Guid, SandboxWalletLedger> ledgers,
-        IReadOnlyList<EttRequest> requests, IReadOnlyList<AppliedSandboxFault> applied, TimeSpan duration)
+        IReadOnlyList<EttRequest> requests, IReadOnlyList<AppliedSandboxFault> applied, int rounds, TimeSpan duration)
     {
         var findings = new List<string>();
         var known = operations.Where(o => o.ValueKind == JsonValueKind.Object).ToList();
@@ -524,6 +604,7 @@ internal sealed class ChaosRun(ChaosScenario scenario, Action<string> log)
             FailedLegs = failedLegs.Count,
             KeysWithTwoOperations = keysWithTwo,
             WalletsOff = walletsOff,
+            QuiescenceRounds = rounds,
             Duration = duration,
             Findings = findings,
         };

@@ -17,11 +17,14 @@ internal sealed class ChaosSandbox : IAsyncDisposable
 
     private readonly AppProcess process;
     private readonly HttpClient http;
+    private readonly CancellationToken stop;
 
-    private ChaosSandbox(AppProcess process)
+    private ChaosSandbox(AppProcess process, CancellationToken stop)
     {
         this.process = process;
-        http = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromSeconds(60) };
+        this.stop = stop;
+        // No timeout of its own: the run's one safety limit (stop) cancels every call.
+        http = new HttpClient { BaseAddress = process.Address, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>Root of the sandbox, e.g. <c>http://127.0.0.1:41234</c>.</summary>
@@ -35,39 +38,43 @@ internal sealed class ChaosSandbox : IAsyncDisposable
 
     public string Tail => process.Output;
 
-    public static async Task<ChaosSandbox> StartAsync() => new(await AppProcess.StartAsync("Ett.Sandbox.Host.dll", new Dictionary<string, string>
+    public static async Task<ChaosSandbox> StartAsync(CancellationToken stop) => new(await AppProcess.StartAsync("Ett.Sandbox.Host.dll", new Dictionary<string, string>
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
-    }));
+    }), stop);
 
     public async Task<Guid> AddFaultAsync(SandboxFault fault)
     {
-        using var response = await http.PostAsJsonAsync("/sandbox/control/faults", fault, Json);
+        using var response = await http.PostAsJsonAsync("/sandbox/control/faults", fault, Json, stop);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("id").GetGuid();
     }
 
-    /// <summary>Removes a fault if it is still in force.</summary>
-    public async Task RemoveFaultAsync(Guid id) => (await http.DeleteAsync($"/sandbox/control/faults/{id}")).Dispose();
-
-    public async Task ClearFaultsAsync() => (await http.DeleteAsync("/sandbox/control/faults")).EnsureSuccessStatusCode();
+    public async Task ClearFaultsAsync() => (await http.DeleteAsync("/sandbox/control/faults", stop)).EnsureSuccessStatusCode();
 
     public async Task<int> ActiveFaultsAsync() =>
-        (await http.GetFromJsonAsync<List<JsonElement>>("/sandbox/control/faults", Json))!.Count;
+        (await http.GetFromJsonAsync<List<JsonElement>>("/sandbox/control/faults", Json, stop))!.Count;
 
     public async Task<IReadOnlyList<AppliedSandboxFault>> AppliedFaultsAsync() =>
-        await http.GetFromJsonAsync<List<AppliedSandboxFault>>("/sandbox/control/faults/applied", Json) ?? [];
+        await http.GetFromJsonAsync<List<AppliedSandboxFault>>("/sandbox/control/faults/applied", Json, stop) ?? [];
 
     public async Task<IReadOnlyList<EttRequest>> RequestsAsync() =>
-        await http.GetFromJsonAsync<List<EttRequest>>("/sandbox/control/requests", Json) ?? [];
+        await http.GetFromJsonAsync<List<EttRequest>>("/sandbox/control/requests", Json, stop) ?? [];
 
-    /// <summary>One wallet, once every queued transfer and claim has been processed.</summary>
+    /// <summary>Answers once ETT has nothing in hand: no request running (held by a fault included), no transfer or claim queued.</summary>
+    public async Task IdleAsync()
+    {
+        using var response = await http.PostAsync("/sandbox/control/idle", null, stop);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>One wallet, once ETT has nothing in hand.</summary>
     public async Task<SandboxWalletLedger> LedgerAsync(Guid organizationId)
     {
-        (await http.PostAsync("/sandbox/control/idle", null)).EnsureSuccessStatusCode();
-        return (await http.GetFromJsonAsync<SandboxWalletLedger>($"/sandbox/control/ledger?organizationId={organizationId}", Json))!;
+        await IdleAsync();
+        return (await http.GetFromJsonAsync<SandboxWalletLedger>($"/sandbox/control/ledger?organizationId={organizationId}", Json, stop))!;
     }
 
     /// <summary>A token of the development caller with every permission.</summary>
@@ -78,9 +85,9 @@ internal sealed class ChaosSandbox : IAsyncDisposable
             ["grant_type"] = "client_credentials",
             ["client_id"] = SandboxSeed.CallerClientId,
             ["client_secret"] = SandboxSeed.CallerClientSecret,
-        }));
+        }), stop);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(stop)).GetProperty("access_token").GetString()!;
     }
 
     public async ValueTask DisposeAsync()

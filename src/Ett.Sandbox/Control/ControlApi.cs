@@ -9,7 +9,7 @@ namespace Ett.Sandbox.Control;
 
 /// <summary>
 /// The sandbox's own control endpoints (JSON, no token): faults in force, the ledger for checking invariants from outside,
-/// the request log, waiting for the background queue, and reset. Not part of ETT.
+/// the request log, waiting until ETT has nothing in hand, and reset. Not part of ETT.
 /// </summary>
 internal static class ControlApi
 {
@@ -31,9 +31,9 @@ internal static class ControlApi
         control.MapGet("/faults/applied", (SandboxFaults faults) => Results.Json(faults.Applied, Json));
         control.MapGet("/ledger", Ledger);
         control.MapGet("/requests", (SandboxState state) => Results.Json(state.Requests, Json));
-        control.MapPost("/idle", async (SandboxState state) =>
+        control.MapPost("/idle", async (SandboxState state, SandboxTraffic traffic, HttpContext http) =>
         {
-            await state.WhenIdleAsync();
+            await traffic.WhenIdleAsync(state, http.RequestAborted);
             return Results.NoContent();
         });
         control.MapPost("/reset", (SandboxState state) =>

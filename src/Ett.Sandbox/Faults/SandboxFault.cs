@@ -27,7 +27,8 @@ public enum SandboxFaultKind
 
 /// <summary>
 /// One injected fault: which requests it matches and what happens to them. Set by configuration
-/// (<c>Sandbox:Faults:{n}:Kind</c>, <c>…:Path</c>, <c>…:Method</c>, <c>…:Delay</c>, <c>…:Status</c>, <c>…:Times</c>) or at run
+/// (<c>Sandbox:Faults:{n}:Kind</c>, <c>…:Path</c>, <c>…:Method</c>, <c>…:Delay</c>, <c>…:Status</c>, <c>…:Times</c>,
+/// <c>…:ExpiresAfterRequests</c>) or at run
 /// time through <c>POST /sandbox/control/faults</c> with the same properties as JSON.
 /// </summary>
 public sealed class SandboxFault
@@ -49,6 +50,12 @@ public sealed class SandboxFault
 
     /// <summary>How many matching requests it applies to; null means every one until it is removed.</summary>
     public int? Times { get; set; }
+
+    /// <summary>
+    /// How many requests of the simulated ETT and its token endpoint, matching or not, it stays in force for; null means
+    /// until <see cref="Times"/> is used up or it is removed. A fault on a path rarely called so lapses by count, not by clock.
+    /// </summary>
+    public int? ExpiresAfterRequests { get; set; }
 }
 
 /// <summary>A fault that is in force, with the id that removes it and how often it has been applied.</summary>

@@ -11,6 +11,7 @@ public sealed class SandboxFaults
     private readonly List<Entry> _faults = [];
     private readonly ConcurrentQueue<AppliedSandboxFault> _applied = new();
     private readonly SemaphoreSlim _held = new(0);
+    private long _requests;
 
     /// <summary>Starts with the faults of <see cref="SandboxOptions.Faults"/>.</summary>
     public SandboxFaults(IOptions<SandboxOptions> options)
@@ -33,13 +34,13 @@ public sealed class SandboxFaults
     /// <summary>Puts a fault in force; later faults are matched after earlier ones.</summary>
     public Guid Add(SandboxFault fault)
     {
-        var entry = new Entry(Guid.NewGuid(), fault, PathPattern(fault.Path));
+        var path = PathPattern(fault.Path);
         lock (_sync)
         {
+            var entry = new Entry(Guid.NewGuid(), fault, path, _requests);
             _faults.Add(entry);
+            return entry.Id;
         }
-
-        return entry.Id;
     }
 
     /// <summary>Removes one fault; false when no fault has that id.</summary>
@@ -69,11 +70,16 @@ public sealed class SandboxFaults
         }
     }
 
-    /// <summary>The first fault in force that matches the request, counted as applied (a fault used up by <see cref="SandboxFault.Times"/> is removed).</summary>
+    /// <summary>
+    /// The first fault in force that matches the request, counted as applied (a fault used up by <see cref="SandboxFault.Times"/>
+    /// is removed). Called once per request, which is what <see cref="SandboxFault.ExpiresAfterRequests"/> counts.
+    /// </summary>
     internal SandboxFault? Take(string method, string path)
     {
         lock (_sync)
         {
+            var request = ++_requests;
+            _faults.RemoveAll(f => f.Fault.ExpiresAfterRequests is { } lifetime && request - f.ArmedAt > lifetime);
             var entry = _faults.FirstOrDefault(f =>
                 (string.IsNullOrEmpty(f.Fault.Method) || string.Equals(f.Fault.Method, method, StringComparison.OrdinalIgnoreCase))
                 && f.Path.IsMatch(path));
@@ -98,9 +104,13 @@ public sealed class SandboxFaults
     private static Regex PathPattern(string glob) =>
         new("^" + string.Join(".*", glob.Split('*').Select(Regex.Escape)) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
-    private sealed class Entry(Guid id, SandboxFault fault, Regex path)
+    private sealed class Entry(Guid id, SandboxFault fault, Regex path, long armedAt)
     {
         public Guid Id { get; } = id;
+
+        /// <summary>Requests taken before it was put in force.</summary>
+        public long ArmedAt { get; } = armedAt;
+
         public SandboxFault Fault { get; } = fault;
         public Regex Path { get; } = path;
         public int Applied { get; set; }

@@ -145,6 +145,25 @@ public sealed class SandboxFaultTests
         Assert.Empty(env.Faults.List());
     }
 
+    [Theory]
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    public async Task Fault_expiring_after_requests_lapses_once_that_many_requests_have_passed_matching_or_not(int expiresAfterRequests, bool applied)
+    {
+        await using var sandbox = await SandboxServer.StartAsync();
+        sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 418, Path = MeteringPointsPath, ExpiresAfterRequests = expiresAfterRequests });
+        using var ett = sandbox.CreateClient();
+
+        using var first = await ett.GetAsync("/sandbox/ett/wallet-api/wallets");
+        using var second = await ett.GetAsync("/sandbox/ett/wallet-api/wallets");
+        using var third = await ett.GetAsync(MeteringPointsPath);
+
+        Assert.Equal(applied, third.StatusCode == (HttpStatusCode)418);
+        Assert.Equal(applied ? 1 : 0, sandbox.Faults.Applied.Count);
+        Assert.NotEqual((HttpStatusCode)418, first.StatusCode);
+        Assert.NotEqual((HttpStatusCode)418, second.StatusCode);
+    }
+
     [Fact]
     public async Task Fault_matches_its_method_and_path_only()
     {
