@@ -58,9 +58,7 @@ internal static partial class EttErrors
         // Messages of these exceptions can carry host names and socket details; the caller gets a fixed text instead.
         var problem = exception switch
         {
-            TaskCanceledException { InnerException: TimeoutException } or TimeoutRejectedException =>
-                new GatewayProblemException(StatusCodes.Status504GatewayTimeout, ProblemTypes.UpstreamUnavailable,
-                    Titles.Unavailable, "ETT did not answer in time.", exception),
+            TaskCanceledException { InnerException: TimeoutException } or TimeoutRejectedException => TimedOut(exception),
             BrokenCircuitException broken =>
                 new GatewayProblemException(StatusCodes.Status503ServiceUnavailable, ProblemTypes.UpstreamUnavailable,
                     Titles.Unavailable, "ETT has been failing; the gateway is not calling it for a while.", exception)
@@ -80,6 +78,10 @@ internal static partial class EttErrors
         };
         return problem;
     }
+
+    /// <summary>ETT took longer than the gateway's budget for the call (504).</summary>
+    public static GatewayProblemException TimedOut(Exception exception) =>
+        new(StatusCodes.Status504GatewayTimeout, ProblemTypes.UpstreamUnavailable, Titles.Unavailable, "ETT did not answer in time.", exception);
 
     /// <summary>ETT answered success with a body that is not the JSON expected (an HTML page, a cut-off document).</summary>
     public static GatewayProblemException UnreadableBody(Exception? exception = null) =>

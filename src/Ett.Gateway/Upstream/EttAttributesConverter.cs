@@ -17,9 +17,10 @@ internal sealed class EttAttributesConverter : JsonConverter<Dictionary<string, 
     private const int MaxValueLength = 16;
     private const int MaxPooled = 2048;
 
-    private static readonly ConcurrentDictionary<string, string> Pool = new();
+    // Keyed by the UTF-8 text as ETT sent it: a name or value already pooled is found without decoding it first.
+    private static readonly ConcurrentDictionary<byte[], string> Pool = new(Utf8Comparer.Instance);
     private static int _pooled;
-    private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> PoolBySpan = Pool.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly ConcurrentDictionary<byte[], string>.AlternateLookup<ReadOnlySpan<byte>> PoolByUtf8 = Pool.GetAlternateLookup<ReadOnlySpan<byte>>();
 
     public override Dictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -53,15 +54,33 @@ internal sealed class EttAttributesConverter : JsonConverter<Dictionary<string, 
 
     private static string Pooled(ref Utf8JsonReader reader, int maxLength)
     {
-        var encoded = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-        // Unescaping and decoding UTF-8 never make a string longer than its encoded bytes.
-        if (encoded > maxLength) return reader.GetString()!;
-        Span<char> buffer = stackalloc char[maxLength];
-        var text = buffer[..reader.CopyString(buffer)];
-        if (PoolBySpan.TryGetValue(text, out var pooled)) return pooled;
-        var created = text.ToString();
+        // Escaped or split text is rare in ETT's attributes: it is read as it always is, and not pooled.
+        if (reader.HasValueSequence || reader.ValueIsEscaped || reader.ValueSpan.Length > maxLength) return reader.GetString()!;
+        var utf8 = reader.ValueSpan;
+        if (PoolByUtf8.TryGetValue(utf8, out var pooled)) return pooled;
+        var created = reader.GetString()!;
         // A counter, not Pool.Count, which takes every lock of the dictionary.
-        if (Volatile.Read(ref _pooled) < MaxPooled && Pool.TryAdd(created, created)) Interlocked.Increment(ref _pooled);
+        if (Volatile.Read(ref _pooled) < MaxPooled && Pool.TryAdd(utf8.ToArray(), created)) Interlocked.Increment(ref _pooled);
         return created;
+    }
+
+    private sealed class Utf8Comparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly Utf8Comparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] text) => GetHashCode((ReadOnlySpan<byte>)text);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ett.Gateway.Errors;
+using Microsoft.Extensions.Options;
 
 namespace Ett.Gateway.Upstream;
 
@@ -9,7 +10,7 @@ namespace Ett.Gateway.Upstream;
 /// The typed ETT client the features use: one method per ETT operation, ETT's own paths and wire shapes. Token,
 /// version pin and renewal come from the <c>ett</c> HttpClient's handlers; non-success answers become ProblemDetails.
 /// </summary>
-public sealed class EttClient(IHttpClientFactory httpClients)
+public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResilienceOptions> resilience, TimeProvider time)
 {
     private HttpClient Http => httpClients.CreateClient(EttRequest.HttpClientName);
 
@@ -157,26 +158,43 @@ public sealed class EttClient(IHttpClientFactory httpClients)
         return await SendAsync<T>(request, ct);
     }
 
+    /// <summary>
+    /// Reads ETT's answer as it arrives, without a copy of the whole body first. The resilience pipelines end with ETT's
+    /// headers, so what is left of the call's budget (<see cref="EttResilienceOptions.Timeout"/>) bounds the body.
+    /// </summary>
     private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
     {
-        using var response = await SendRawAsync(request, ct);
-        await EttRequest.EnsureSuccessAsync(response, ct);
+        var started = time.GetTimestamp();
+        using var response = await SendRawAsync(request, ct, HttpCompletionOption.ResponseHeadersRead);
+        var left = resilience.Value.Timeout - time.GetElapsedTime(started);
+        using var budget = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
+        using var read = CancellationTokenSource.CreateLinkedTokenSource(ct, budget.Token);
         try
         {
-            return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, ct) ?? throw EttErrors.UnreadableBody();
+            await EttRequest.EnsureSuccessAsync(response, read.Token);
+            return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, read.Token) ?? throw EttErrors.UnreadableBody();
         }
         catch (JsonException unreadable)
         {
             // A proxy's HTML page or a cut-off document is ETT failing, not the gateway.
             throw EttErrors.UnreadableBody(unreadable);
         }
+        catch (OperationCanceledException slow) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw EttErrors.TimedOut(slow);
+        }
+        catch (Exception e) when (EttErrors.FromTransportFailure(e, ct) is { } problem)
+        {
+            throw problem;
+        }
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         try
         {
-            return await Http.SendAsync(request, ct);
+            return await Http.SendAsync(request, completion, ct);
         }
         catch (Exception e) when (EttErrors.FromTransportFailure(e, ct) is { } problem)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Ett.Gateway.Errors;
 
 namespace Ett.Gateway.Upstream;
@@ -12,8 +13,14 @@ public static class EttRequest
     /// <summary>Forces a configured ETT client instead of choosing one by the request's <c>organizationId</c>.</summary>
     public static readonly HttpRequestOptionsKey<string> ClientName = new("Ett.ClientName");
 
-    /// <summary>ETT's JSON: camelCase, enums and names matched case-insensitively.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// ETT's JSON: camelCase, enums and names matched case-insensitively; its answers read by <see cref="EttJsonContext"/>,
+    /// the request bodies (anonymous types) by reflection.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(EttJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+    };
 
     /// <summary>ETT's query parameter naming the organization a request is about.</summary>
     public const string OrganizationParameter = "organizationId";

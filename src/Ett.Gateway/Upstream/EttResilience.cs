@@ -10,7 +10,7 @@ public sealed record EttResilienceOptions
 {
     public const string Section = "Ett:Resilience";
 
-    /// <summary>The whole of one ETT call, retries and their waits included; then 504.</summary>
+    /// <summary>The whole of one ETT call, retries, their waits and reading the answer included; then 504.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>One attempt of a call; a GET that hangs this long is tried again while the budget lasts.</summary>

@@ -150,6 +150,31 @@ public class EttResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_get_whose_answer_stalls_after_the_headers_answers_504_within_its_budget_plus_100ms()
+    {
+        // ETT takes a second to answer, then sends its headers and the start of the body, and nothing more.
+        var headersAfter = TimeSpan.FromSeconds(1);
+        _upstreams.EttBehaviour = async (context, _) =>
+        {
+            _clock.Advance(headersAfter);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"result":[""");
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        };
+        var start = _clock.GetUtcNow();
+
+        var call = _caller.GetAsync(ContractsPath);
+        await _clock.WaitForTimerAsync(Budget - headersAfter, call);
+        _clock.Advance(Budget - headersAfter);
+        var response = await call;
+
+        await response.ProblemAsync(HttpStatusCode.GatewayTimeout, "upstream-unavailable");
+        Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
+        Assert.Equal(1, ContractCalls("GET"));
+    }
+
+    [Fact]
     public async Task A_retry_after_beyond_the_budget_is_not_waited_for()
     {
         _upstreams.EttBehaviour = (context, _) =>
