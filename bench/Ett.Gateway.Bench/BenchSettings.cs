@@ -53,6 +53,6 @@ internal sealed record BenchSettings
     public override string ToString() =>
         $"{(Quick ? "quick" : "full")} mode; wrk {WrkThreads} threads, {Connections} connections; {Rounds} alternating rounds of {Round.TotalSeconds:0} s per arm " +
         $"after {Warmup.TotalSeconds:0} s warm-up each; one connection {Latency.TotalSeconds:0} s; open loop {OpenLoop.TotalSeconds:0} s; " +
-        $"soak {Soak.TotalSeconds:0} s; composites {Composite.TotalSeconds:0} s each; transfers {Transfers.TotalSeconds:0} s each; " +
+        $"soak {Soak.TotalSeconds:0} s; composites {Composite.TotalSeconds:0} s each after {Warmup.TotalSeconds:0} s warm-up; transfers {Transfers.TotalSeconds:0} s each; " +
         $"streams {StreamBytes / (1024 * 1024)} MB" + (Only is null ? "" : $"; only {string.Join(", ", Only)}");
 }
