@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Upstream;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ett.Gateway.Tests.Operations;
@@ -15,7 +16,7 @@ public sealed class AvailableCertificatesTests
     private readonly FakeTimeProvider time = new(Start);
     private readonly HeldWallet wallet = new();
 
-    private AvailableCertificates Certificates() => new(new EttClient(new OneClient(wallet)), time);
+    private AvailableCertificates Certificates() => new(new EttClient(new OneClient(wallet), Options.Create(new EttResilienceOptions()), time), time);
 
     [Fact]
     public async Task Requests_arriving_while_a_list_is_read_share_that_read_and_its_start_instant()
