@@ -40,16 +40,22 @@ internal sealed class AvailableCertificates(EttClient ett, TimeProvider time)
 
     private readonly ConcurrentDictionary<ListKey, Lazy<Task<CertificateRead>>> _inFlight = new();
 
+    /// <summary>The organization's available certificates of <paramref name="type"/> in the period, of <paramref name="gridArea"/> if given.</summary>
+    public Task<CertificateRead> ListAsync(
+        Guid organizationId, string type, DateTimeOffset? from, DateTimeOffset? to, string? gridArea, CancellationToken cancellationToken) =>
+        SharedAsync(new ListKey(organizationId, type, from, to, null), gridArea, cancellationToken);
+
     /// <summary>
-    /// The organization's available certificates of <paramref name="type"/> in the period, of <paramref name="gridArea"/>
-    /// if given. With <paramref name="oldest"/>, only the certificates that end first, at most that many in one ETT call
+    /// As <see cref="ListAsync"/>, only the certificates that end first, at most <paramref name="count"/> in one ETT call
     /// (a prefix of ETT's order, so any plan made from it is sound); <see cref="CertificateRead.Complete"/> says whether
     /// that was the whole list.
     /// </summary>
-    public async Task<CertificateRead> ListAsync(
-        Guid organizationId, string type, DateTimeOffset? from, DateTimeOffset? to, string? gridArea, CancellationToken cancellationToken, int? oldest = null)
+    public Task<CertificateRead> OldestAsync(
+        Guid organizationId, string type, DateTimeOffset? from, DateTimeOffset? to, string? gridArea, int count, CancellationToken cancellationToken) =>
+        SharedAsync(new ListKey(organizationId, type, from, to, count), gridArea, cancellationToken);
+
+    private async Task<CertificateRead> SharedAsync(ListKey key, string? gridArea, CancellationToken cancellationToken)
     {
-        var key = new ListKey(organizationId, type, from, to, oldest);
         // One caller giving up must not fail the read the others joined.
         var read = await _inFlight.GetOrAdd(key, k => new Lazy<Task<CertificateRead>>(() => ReadAsync(k))).Value.WaitAsync(cancellationToken);
         return gridArea is null

@@ -2,6 +2,7 @@ using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Ett.Gateway.Upstream;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Ett.Gateway.Passthrough;
@@ -13,7 +14,7 @@ public static class PassthroughExtensions
     public static IServiceCollection AddPassthrough(this IServiceCollection services)
     {
         services.AddHttpForwarder();
-        services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, PassthroughHttpClient>();
+        services.AddSingleton<IForwarderHttpClientFactory, PassthroughHttpClient>();
         services.AddSingleton<EttCredentialsTransform>();
         services.AddSingleton<PassthroughErrors>();
         return services;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Ett.Gateway.Operations;
@@ -6,6 +7,7 @@ using Ett.Gateway.Upstream;
 using SandboxCertificateType = Ett.Sandbox.SandboxCertificateType;
 using SandboxSeed = Ett.Sandbox.SandboxSeed;
 using Ett.Sandbox.Faults;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using static Ett.Gateway.Tests.Operations.OperationsSandbox;
 
@@ -374,7 +376,7 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             if (request.Method == HttpMethod.Get && request.RequestUri!.AbsolutePath.EndsWith("/wallet-api/certificates", StringComparison.Ordinal)
-                && !request.RequestUri.Query.Contains($"limit={Ett.Gateway.Features.Transfers.TransferToPartner.OldestFirst}&", StringComparison.Ordinal))
+                && QueryHelpers.ParseQuery(request.RequestUri.Query)["limit"] != Ett.Gateway.Features.Transfers.TransferToPartner.OldestFirst.ToString(CultureInfo.InvariantCulture))
                 await barrier.ArriveAsync();
             return await base.SendAsync(request, cancellationToken);
         }

@@ -40,7 +40,7 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
         var hashedAttributes = (request.HashedAttributes ?? HashedAttributes.None).ForEtt();
         // Most transfers are covered by the certificates that end first: one ETT page. Only a plan those cannot cover
         // reads the whole list before it is refused.
-        var read = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken, OldestFirst);
+        var read = await certificates.OldestAsync(organizationId, "Production", request.From, request.To, request.GridArea, OldestFirst, cancellationToken);
         var (reservation, refusal) = await ReserveAsync(organizationId, request, partner, hashedAttributes, read, attempt);
         if (reservation is Reservation.Refused && !read.Complete)
         {
