@@ -16,8 +16,9 @@ internal static partial class Wrk
     public static void EnsureInstalled()
     {
         if (Run("sh", "-c \"command -v wrk\"").ExitCode == 0) return;
-        Console.WriteLine("wrk not found: apt-get install -y wrk");
-        var install = Run("apt-get", "install -y wrk");
+        Console.WriteLine("wrk not found: apt-get update && apt-get install -y wrk");
+        // A fresh machine may have no package lists yet.
+        var install = Run("sh", "-c \"DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk\"");
         if (install.ExitCode != 0) throw new InvalidOperationException("wrk is required (apt-get install wrk):\n" + install.Output);
     }
 

@@ -58,10 +58,13 @@ internal sealed class OperationRunner(
         return (await journal.GetOperationAsync(operation.Id, CancellationToken.None))!;
     }
 
-    /// <summary>Sends one planned leg; does nothing if another actor recorded its intent first.</summary>
-    public async Task SendAsync(Guid organizationId, OperationKind kind, OperationLeg leg, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one planned leg; does nothing if another actor recorded its intent first or another leg of its
+    /// certificate is in flight. True when the POST went out to ETT, whatever ETT answered.
+    /// </summary>
+    public async Task<bool> SendAsync(Guid organizationId, OperationKind kind, OperationLeg leg, CancellationToken cancellationToken)
     {
-        if (!await journal.RecordIntentAsync(leg.Id, cancellationToken)) return;
+        if (!await journal.RecordIntentAsync(leg.Id, cancellationToken)) return false;
 
         Guid requestId;
         try
@@ -74,7 +77,7 @@ internal sealed class OperationRunner(
             logger.LogWarning("ETT rejected leg {LegId} of operation {OperationId} with {Status}", leg.Id, leg.OperationId, rejected.Status);
             await journal.SetLegStatusAsync(leg.Id, LegStatus.IntentRecorded, LegStatus.Failed,
                 rejected.Detail is { } detail ? $"ETT rejected the request: {detail}" : "ETT rejected the request.", CancellationToken.None);
-            return;
+            return true;
         }
         catch (GatewayProblemException notSent) when (notSent.InnerException is BrokenCircuitException or RateLimiterRejectedException)
         {
@@ -82,14 +85,14 @@ internal sealed class OperationRunner(
             logger.LogWarning("Leg {LegId} of operation {OperationId} was not sent: {Reason}", leg.Id, leg.OperationId, notSent.Detail);
             await journal.SetLegStatusAsync(leg.Id, LegStatus.IntentRecorded, LegStatus.Planned,
                 $"Not sent yet, ETT never saw it: {notSent.Detail} The leg is sent later.", CancellationToken.None);
-            return;
+            return false;
         }
         catch (Exception unobserved)
         {
             // Timeout, 5xx, connection lost: ETT may have queued it. Only the reconciler may decide, from ETT's lists.
             logger.LogWarning("Outcome of leg {LegId} of operation {OperationId} is unknown ({Error})", leg.Id, leg.OperationId, unobserved.GetType().Name);
             await journal.MarkUnknownAsync(leg.Id, CancellationToken.None);
-            return;
+            return true;
         }
 
         if (!await journal.RecordSubmittedAsync(leg.Id, requestId, CancellationToken.None))
@@ -97,5 +100,6 @@ internal sealed class OperationRunner(
             // Another attempt declared the leg unknown meanwhile; the reconciler finds this request in ETT's lists.
             logger.LogWarning("Leg {LegId} was accepted by ETT as {RequestId} after it was marked unknown", leg.Id, requestId);
         }
+        return true;
     }
 }

@@ -11,10 +11,12 @@ namespace Ett.Gateway.Operations;
 /// recently checked first, so reading an operation never calls ETT), reconciles legs whose outcome went unobserved,
 /// sends legs no live attempt works on, completes the keys of requests that died, and purges expired keys. Each
 /// iteration claims the legs it works on, so instances sharing a store divide the work instead of repeating it.
-/// Runs at start-up and every <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/>, and at
-/// once again while it makes progress that lets more work be done: its polls filled the batch and finished legs, or it
-/// finished legs and sent legs that waited for them (ETT takes one request per certificate at a time, so a queue of
-/// transfers from one certificate moves one leg per iteration), so that it keeps up with what requests submit.
+/// Runs at start-up and every <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/> (sooner
+/// while ETT still works on legs it polled, <see cref="NextFollowUp"/>), and at once again while it makes progress that lets more work be done: its polls filled the batch and finished legs, or it
+/// sent legs that waited (ETT takes one request per certificate at a time, so a queue of transfers from one
+/// certificate moves one leg per iteration), so that it keeps up with what requests submit.
+/// Polls and sends run <see cref="OperationsOptions.WorkerConcurrency"/> at a time, each certificate's oldest waiting
+/// leg only; reconciliation, which reads ETT's lists, runs one leg at a time.
 /// </summary>
 internal sealed class OperationsWorker(
     IOperationStore journal, IIdempotencyStore keys, IdempotentRequests requests, EttClient ett, OperationRunner runner, LegReconciler reconciler,
@@ -27,34 +29,61 @@ internal sealed class OperationsWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.WorkerInterval, time);
-        do
+        var interval = options.Value.WorkerInterval;
+        TimeSpan? followUp = null;
+        while (!stoppingToken.IsCancellationRequested)
         {
-            bool more;
-            do
+            Iteration done;
+            try
             {
-                try
-                {
-                    more = await RunOnceAsync(stoppingToken);
-                }
-                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-                {
-                    logger.LogError(exception, "Operations worker iteration failed");
-                    more = false;
-                }
+                done = await IterateAsync(stoppingToken);
             }
-            while (more);
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "Operations worker iteration failed");
+                done = new Iteration(More: false, Pending: false);
+            }
+            if (done.More) continue;
+            followUp = NextFollowUp(followUp, done.Pending, interval);
+            try
+            {
+                await Task.Delay(followUp ?? interval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    /// <summary>What an iteration found: more legs due at once; legs ETT answered for but has not finished.</summary>
+    internal readonly record struct Iteration(bool More, bool Pending);
+
+    /// <summary>
+    /// The adaptive part of the interval: after an iteration that left legs ETT still works on, the next comes an
+    /// eighth of the interval later, then twice as late each time they stay unfinished, up to the interval. With
+    /// nothing pending (or ETT not answering at all) the worker waits the whole interval, so an idle or failing ETT is
+    /// not polled more often than configured, and a completed request is seen within a fraction of the interval.
+    /// </summary>
+    internal static TimeSpan? NextFollowUp(TimeSpan? previous, bool pending, TimeSpan interval) =>
+        !pending ? null
+        : previous is { } last ? (last * 2 < interval ? last * 2 : interval)
+        : interval / 8;
 
     /// <summary>
     /// One iteration; tests call it directly instead of waiting for the clock. True when more legs are due at once: the
-    /// polls filled the batch and finished some, or finished some and legs waiting behind them were sent. Legs ETT still
-    /// works on (or cannot answer for) wait for the next tick, so a slow ETT is not polled in a loop: every iteration
-    /// that asks for another finished at least one leg.
+    /// polls filled the batch and finished some, or legs that waited (behind another leg of their certificate, mostly)
+    /// went out to ETT, whose next leg may be due as soon as ETT completes them. Legs ETT still works on (or cannot
+    /// answer for) wait for the next tick, so a slow ETT is not polled in a loop, and neither is a steady trickle of
+    /// completions: every iteration that asks for another sent a leg or filled its batch.
     /// </summary>
-    public async Task<bool> RunOnceAsync(CancellationToken cancellationToken = default)
+    public async Task<bool> RunOnceAsync(CancellationToken cancellationToken = default) => (await IterateAsync(cancellationToken)).More;
+
+    internal async Task<Iteration> IterateAsync(CancellationToken cancellationToken = default)
     {
         await oneAtATime.WaitAsync(cancellationToken);
         try
@@ -63,11 +92,11 @@ internal sealed class OperationsWorker(
             var now = time.GetUtcNow();
             // Should this instance die mid-iteration, its claim lapses after a lease and another instance carries on.
             var claim = new WorkerClaim(Guid.NewGuid(), now + settings.LeaseDuration);
-            bool more;
+            Iteration done;
             try
             {
                 // Every submitted leg is due once per iteration; the batch bounds ETT calls, least recently checked first.
-                var (full, finished) = await PollAsync(now, settings.WorkerBatchSize, claim, cancellationToken);
+                var (full, finished, pending) = await PollAsync(now, settings, claim, cancellationToken);
                 foreach (var leg in await journal.ListLegsToReconcileAsync(now - settings.ReconcileAfter, settings.WorkerBatchSize, claim, cancellationToken))
                 {
                     await Isolated("reconcile", leg, async () =>
@@ -76,13 +105,18 @@ internal sealed class OperationsWorker(
                             await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken);
                     });
                 }
-                // RecordIntent still lets only one actor send a leg, should a slow attempt wake up meanwhile.
+                // ETT takes one request per certificate at a time (RecordIntentAsync holds the others back), so each
+                // certificate's oldest waiting leg is sent and the rest wait for it. RecordIntent still lets only one
+                // actor send a leg, should a slow attempt wake up meanwhile.
                 var resumed = await journal.ListLegsToResumeAsync(settings.WorkerBatchSize, claim, cancellationToken);
-                foreach (var leg in resumed)
-                {
-                    await Isolated("resume", leg, () => runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken));
-                }
-                more = finished > 0 && (full || resumed.Count > 0);
+                var nextOfEachCertificate = resumed.GroupBy(leg => (leg.OrganizationId, leg.Leg.ProductionCertificate)).Select(legs => legs.First());
+                var sent = 0;
+                await Parallel.ForEachAsync(nextOfEachCertificate, Concurrently(settings, cancellationToken), async (leg, _) =>
+                    await Isolated("resume", leg, async () =>
+                    {
+                        if (await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken)) Interlocked.Increment(ref sent);
+                    }));
+                done = new Iteration(More: (full && finished > 0) || sent > 0, Pending: pending > 0);
             }
             finally
             {
@@ -90,7 +124,7 @@ internal sealed class OperationsWorker(
             }
             await requests.CompleteAbandonedAsync(settings.WorkerBatchSize, cancellationToken);
             await keys.PurgeExpiredAsync(cancellationToken);
-            return more;
+            return done;
         }
         finally
         {
@@ -98,12 +132,15 @@ internal sealed class OperationsWorker(
         }
     }
 
-    /// <summary>Polls a batch of submitted legs: whether the batch was full (more may be due), and how many it finished.</summary>
-    private async Task<(bool Full, int Finished)> PollAsync(DateTimeOffset checkedBefore, int batch, WorkerClaim claim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls a batch of submitted legs: whether the batch was full (more may be due), how many it finished, and how many
+    /// ETT said it still works on.
+    /// </summary>
+    private async Task<(bool Full, int Finished, int Pending)> PollAsync(DateTimeOffset checkedBefore, OperationsOptions settings, WorkerClaim claim, CancellationToken cancellationToken)
     {
-        var legs = await journal.ListLegsToPollAsync(checkedBefore, batch, claim, cancellationToken);
-        var finished = 0;
-        foreach (var leg in legs)
+        var legs = await journal.ListLegsToPollAsync(checkedBefore, settings.WorkerBatchSize, claim, cancellationToken);
+        var (finished, pending) = (0, 0);
+        await Parallel.ForEachAsync(legs, Concurrently(settings, cancellationToken), async (leg, _) =>
         {
             await Isolated("poll", leg, async () =>
             {
@@ -123,22 +160,26 @@ internal sealed class OperationsWorker(
                 if (status.Is("completed"))
                 {
                     await journal.SetLegStatusAsync(leg.Leg.Id, LegStatus.Submitted, LegStatus.Completed, null, cancellationToken);
-                    finished++;
+                    Interlocked.Increment(ref finished);
                 }
                 // ETT stores the failure reason but never returns it (§8).
                 else if (status.Is("failed"))
                 {
                     await journal.SetLegStatusAsync(leg.Leg.Id, LegStatus.Submitted, LegStatus.Failed, "ETT reported the request failed.", cancellationToken);
-                    finished++;
+                    Interlocked.Increment(ref finished);
                 }
                 else
                 {
                     await journal.RecordStillPendingAsync(leg.Leg.Id, cancellationToken);
+                    Interlocked.Increment(ref pending);
                 }
             });
-        }
-        return (legs.Count == batch, finished);
+        });
+        return (legs.Count == settings.WorkerBatchSize, finished, pending);
     }
+
+    private static ParallelOptions Concurrently(OperationsOptions settings, CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = settings.WorkerConcurrency, CancellationToken = cancellationToken };
 
     /// <summary>ETT will not answer otherwise however often it is asked: a 4xx other than authorization, timeout and rate limit.</summary>
     private static bool IsPermanent(GatewayProblemException problem) =>

@@ -101,6 +101,172 @@ public sealed class OperationsWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Polls_run_WorkerConcurrency_at_a_time_so_a_batch_waits_for_ETT_in_parallel()
+    {
+        await using var parallel = await OperationsSandbox.StartAsync(new Dictionary<string, string?> { ["Operations:WorkerConcurrency"] = "3" });
+        var polls = new ConcurrentStatusPolls(holdUntil: 3);
+        parallel.StartGateway(services => services.AddHttpClient(Ett.Gateway.Upstream.EttRequest.HttpClientName).AddHttpMessageHandler(() => polls));
+        var caller = await parallel.CallerAsync();
+        // Five 1-Wh transfers: each goes to a certificate no open leg touches, so five legs are submitted at once.
+        var operations = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+            operations.Add((await JsonOf(await caller.SendAsync(Post(Transfers, new { partnerOrganizationId = Trader, quantityWh = 1 }, $"parallel-{i}")))).GetProperty("operationId").GetGuid());
+        await parallel.Ett.WhenIdleAsync();
+
+        polls.Armed = true;
+        await parallel.RunWorkerAsync();
+
+        // The first three polls were all in flight together (each was held until the third arrived), and never more.
+        Assert.Equal(3, polls.MaxInFlight);
+        Assert.Equal(5, polls.Polled);
+        foreach (var operationId in operations)
+            Assert.Equal("completed", (await parallel.GetOperationAsync(caller, operationId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Queued_legs_of_one_certificate_are_sent_one_at_a_time_oldest_first_while_other_certificates_move_beside_them()
+    {
+        await using var queued = await OperationsSandbox.StartAsync();
+        queued.StartGateway();
+        var caller = await queued.CallerAsync();
+        var (first, second) = (queued.AvailableProduction(Producer, "DK1")[0], queued.AvailableProduction(Producer, "DK1")[1]);
+        object From(SandboxCertificate certificate, long quantityWh) => new
+        {
+            partnerOrganizationId = Trader, quantityWh, gridArea = "DK1",
+            certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
+        };
+        // Three transfers from the first certificate and two from the second, each with its own quantity to tell them
+        // apart at ETT: one leg per certificate goes out at once, the others wait in the journal.
+        long[] fromFirst = [101, 102, 103], fromSecond = [201, 202];
+        foreach (var (certificate, quantities) in new[] { (first, fromFirst), (second, fromSecond) })
+        {
+            foreach (var quantity in quantities)
+            {
+                Assert.Equal(HttpStatusCode.Accepted, (await caller.SendAsync(Post(Transfers, From(certificate, quantity), $"queued-{quantity}"))).StatusCode);
+                queued.Time.Advance(TimeSpan.FromMilliseconds(1)); // the journal orders by when a leg was planned
+            }
+        }
+        Assert.Equal([101L, 201L], PostedQuantities(queued));
+
+        var rounds = new List<long[]>();
+        for (var round = 0; round < 3; round++)
+        {
+            var before = queued.EttPosts("transfers").Count;
+            await queued.SettleAsync();
+            rounds.Add([.. PostedQuantities(queued).Skip(before).Order()]);
+        }
+
+        // Each iteration finished the legs ETT completed and sent each certificate's next leg, in the order accepted.
+        Assert.Equal([[102L, 202L], [103L], []], rounds);
+        Assert.All(queued.Ett.Ledger(Producer)!.Requests.Where(r => r.Kind == "transfer"), request => Assert.Equal("completed", request.Status));
+        var operations = (await JsonOf(await caller.GetAsync($"/organizations/{Producer}/operations"))).GetProperty("items");
+        Assert.All(operations.EnumerateArray(), operation => Assert.Equal("completed", operation.GetProperty("status").GetString()));
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    public void WorkerConcurrency_is_between_1_and_64(int concurrency, bool valid)
+    {
+        var result = new OperationsOptionsValidator().Validate(null, new OperationsOptions { WorkerConcurrency = concurrency });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid) Assert.Contains("Operations:WorkerConcurrency", result.FailureMessage);
+    }
+
+    public static TheoryData<string?, bool, string?> FollowUps => new()
+    {
+        // Nothing ETT still works on: the whole interval (null), whatever came before.
+        { null, false, null },
+        { "00:00:30", false, null },
+        // Legs pending: an eighth of the interval, then doubling, never beyond the interval.
+        { null, true, "00:00:30" },
+        { "00:00:30", true, "00:01:00" },
+        { "00:01:00", true, "00:02:00" },
+        { "00:02:00", true, "00:04:00" },
+        { "00:03:00", true, "00:04:00" },
+        { "00:04:00", true, "00:04:00" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FollowUps))]
+    public void Legs_ETT_still_works_on_are_polled_again_sooner_backing_off_to_the_interval(string? previous, bool pending, string? expected)
+    {
+        var interval = TimeSpan.FromMinutes(4);
+        var next = OperationsWorker.NextFollowUp(previous is null ? null : TimeSpan.Parse(previous), pending, interval);
+        Assert.Equal(expected is null ? null : TimeSpan.Parse(expected), next);
+    }
+
+    [Fact]
+    public async Task An_iteration_reports_legs_ETT_still_works_on_but_not_legs_ETT_could_not_answer_for()
+    {
+        env.StartGateway();
+        var caller = await env.CallerAsync();
+        var worker = env.Gateway.Services.GetRequiredService<OperationsWorker>();
+        OperationsWorker.Iteration working, down, finished;
+        using (env.Ett.PauseProcessing())
+        {
+            await caller.SendAsync(Post(Transfers, new { partnerOrganizationId = Trader, quantityWh = 1 }, "pending"));
+            working = await worker.IterateAsync();
+            // Down for every attempt the resilience pipeline makes.
+            var outage = env.Sandbox.Faults.Add(new SandboxFault { Kind = SandboxFaultKind.Status, Status = 503, Method = "GET", Path = "*/wallet-api/request-status/*" });
+            down = await worker.IterateAsync();
+            env.Sandbox.Faults.Remove(outage);
+        }
+        await env.Ett.WhenIdleAsync();
+        finished = await worker.IterateAsync();
+
+        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: true), working);
+        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: false), down);
+        Assert.NotEmpty(env.Sandbox.Faults.Applied);
+        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: false), finished);
+        var operation = (await JsonOf(await caller.GetAsync($"/organizations/{Producer}/operations"))).GetProperty("items")[0];
+        Assert.Equal("completed", operation.GetProperty("status").GetString());
+    }
+
+    private static IEnumerable<long> PostedQuantities(OperationsSandbox sandbox) =>
+        sandbox.EttPosts("transfers").Select(p => System.Text.Json.JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64());
+
+    /// <summary>
+    /// Counts request-status polls in flight; once armed, holds each until <paramref name="holdUntil"/> are in flight
+    /// together (bounded, so a worker polling one at a time fails the test instead of hanging it).
+    /// </summary>
+    private sealed class ConcurrentStatusPolls(int holdUntil) : DelegatingHandler
+    {
+        private readonly TaskCompletionSource together = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int inFlight;
+        private int maxInFlight;
+        private int polled;
+
+        public volatile bool Armed;
+
+        public int MaxInFlight => Volatile.Read(ref maxInFlight);
+
+        public int Polled => Volatile.Read(ref polled);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (!Armed || !request.RequestUri!.AbsolutePath.Contains("/wallet-api/request-status/", StringComparison.Ordinal))
+                return await base.SendAsync(request, cancellationToken);
+            Interlocked.Increment(ref polled);
+            var now = Interlocked.Increment(ref inFlight);
+            for (var seen = MaxInFlight; now > seen; seen = MaxInFlight) Interlocked.CompareExchange(ref maxInFlight, now, seen);
+            try
+            {
+                if (now >= holdUntil) together.TrySetResult();
+                await together.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                return await base.SendAsync(request, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Expired_keys_are_purged_so_the_key_can_be_used_again_after_the_retention()
     {
         env.StartGateway();

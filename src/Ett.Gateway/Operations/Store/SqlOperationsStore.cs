@@ -279,6 +279,27 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     }
 
     /// <summary>
+    /// The operations a reservation looks at are the open ones and those changed since the read, each found by its own
+    /// index (ix_operations_open, ix_operations_changed): one condition with OR between them would make the database
+    /// walk every operation the organization ever had, under the write lock every reservation waits for.
+    /// </summary>
+    internal const string ReservedSql = """
+        WITH candidates AS (
+            SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND status IN (@accepted, @running)
+            UNION
+            SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND updated_at >= @readAt),
+        open_legs AS (
+            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh
+            FROM candidates o JOIN operation_legs l ON l.operation_id = o.operation_id
+            WHERE NOT ((l.status IN (@completed, @failed) OR (o.kind = @claim AND l.status = @submitted)) AND l.updated_at < @readAt))
+        SELECT registry, stream_id, CAST(SUM(quantity_wh) AS BIGINT) FROM (
+            SELECT production_registry AS registry, production_stream_id AS stream_id, quantity_wh FROM open_legs
+            UNION ALL
+            SELECT consumption_registry, consumption_stream_id, quantity_wh FROM open_legs WHERE consumption_registry IS NOT NULL) certificates
+        GROUP BY registry, stream_id
+        """;
+
+    /// <summary>
     /// Quantity per certificate that the organization's legs still take beyond what ETT showed at ettReadAt. A leg is
     /// left out only when ETT had certainly applied or released it before that read: final (ETT finished it), or a
     /// submitted claim (ETT reserves claims during the POST), and journaled so before the read. A submitted transfer
@@ -288,19 +309,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         DbConnection connection, DbTransaction transaction, Guid organizationId, DateTimeOffset ettReadAt, CancellationToken cancellationToken)
     {
         // Summed per certificate in the database: an organization with many legs in flight reads one row per certificate.
-        var sums = await Sql.QueryAsync(connection, transaction, """
-            WITH open_legs AS (
-                SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh
-                FROM operations o JOIN operation_legs l ON l.operation_id = o.operation_id
-                WHERE o.organization_id = @organization
-                  AND (o.status IN (@accepted, @running) OR o.updated_at >= @readAt)
-                  AND NOT ((l.status IN (@completed, @failed) OR (o.kind = @claim AND l.status = @submitted)) AND l.updated_at < @readAt))
-            SELECT registry, stream_id, CAST(SUM(quantity_wh) AS BIGINT) FROM (
-                SELECT production_registry AS registry, production_stream_id AS stream_id, quantity_wh FROM open_legs
-                UNION ALL
-                SELECT consumption_registry, consumption_stream_id, quantity_wh FROM open_legs WHERE consumption_registry IS NOT NULL) certificates
-            GROUP BY registry, stream_id
-            """,
+        var sums = await Sql.QueryAsync(connection, transaction, ReservedSql,
             [("organization", Sql.Text(organizationId)), ("accepted", Sql.Name(OperationStatus.Accepted)), ("running", Sql.Name(OperationStatus.Running)),
              ("readAt", Sql.Millis(ettReadAt)), ("completed", Sql.Name(LegStatus.Completed)), ("failed", Sql.Name(LegStatus.Failed)),
              ("claim", Sql.Name(OperationKind.Claim)), ("submitted", Sql.Name(LegStatus.Submitted))],

@@ -138,10 +138,15 @@ internal static class StoreSchema
                 retire_after BIGINT NULL)
             """,
         ],
+        [
+            // The reservation's operations changed since a planning read (SqlOperationsStore.ReservedSql), found by
+            // index instead of among every operation the organization ever had.
+            "CREATE INDEX ix_operations_changed ON operations (organization_id, updated_at)",
+        ],
     ];
 
     /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
-    public static int LatestVersion => 6;
+    public static int LatestVersion => 7;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {
