@@ -12,7 +12,8 @@ namespace Ett.Gateway.Operations;
 /// sends legs no live attempt works on, completes the keys of requests that died, and purges expired keys. Each
 /// iteration claims the legs it works on, so instances sharing a store divide the work instead of repeating it.
 /// Runs at start-up and every <see cref="OperationsOptions.WorkerInterval"/> on the <see cref="TimeProvider"/> (sooner
-/// while ETT still works on legs it polled, <see cref="NextFollowUp"/>), and at once again while it makes progress that lets more work be done: its polls filled the batch and finished legs, or it
+/// while ETT still works on legs it polled, <see cref="NextFollowUp"/>), and at once again while it makes progress
+/// that lets more work be done: its polls filled the batch and finished legs, or it
 /// sent legs that waited (ETT takes one request per certificate at a time, so a queue of transfers from one
 /// certificate moves one leg per iteration), so that it keeps up with what requests submit.
 /// Polls and sends run <see cref="OperationsOptions.WorkerConcurrency"/> at a time, each certificate's oldest waiting
@@ -45,10 +46,10 @@ internal sealed class OperationsWorker(
             catch (Exception exception)
             {
                 logger.LogError(exception, "Operations worker iteration failed");
-                done = new Iteration(More: false, Pending: false);
+                done = new Iteration(More: false, Pending: false, Finished: false);
             }
             if (done.More) continue;
-            followUp = NextFollowUp(followUp, done.Pending, interval);
+            followUp = NextFollowUp(followUp, done, interval);
             try
             {
                 await Task.Delay(followUp ?? interval, time, stoppingToken);
@@ -60,18 +61,21 @@ internal sealed class OperationsWorker(
         }
     }
 
-    /// <summary>What an iteration found: more legs due at once; legs ETT answered for but has not finished.</summary>
-    internal readonly record struct Iteration(bool More, bool Pending);
+    /// <summary>
+    /// What an iteration found: more legs due at once; legs ETT answered for but has not finished; legs it finished.
+    /// </summary>
+    internal readonly record struct Iteration(bool More, bool Pending, bool Finished);
 
     /// <summary>
     /// The adaptive part of the interval: after an iteration that left legs ETT still works on, the next comes an
-    /// eighth of the interval later, then twice as late each time they stay unfinished, up to the interval. With
-    /// nothing pending (or ETT not answering at all) the worker waits the whole interval, so an idle or failing ETT is
-    /// not polled more often than configured, and a completed request is seen within a fraction of the interval.
+    /// eighth of the interval later — again and again while ETT keeps finishing legs — and twice as late each time
+    /// nothing finished, up to the interval. With nothing pending (or ETT not answering at all) the worker waits the
+    /// whole interval, so an idle or failing ETT is not polled more often than configured, and a completed request is
+    /// seen within a fraction of the interval.
     /// </summary>
-    internal static TimeSpan? NextFollowUp(TimeSpan? previous, bool pending, TimeSpan interval) =>
-        !pending ? null
-        : previous is { } last ? (last * 2 < interval ? last * 2 : interval)
+    internal static TimeSpan? NextFollowUp(TimeSpan? previous, Iteration done, TimeSpan interval) =>
+        !done.Pending ? null
+        : previous is { } last && !done.Finished ? (last * 2 < interval ? last * 2 : interval)
         : interval / 8;
 
     /// <summary>
@@ -116,7 +120,7 @@ internal sealed class OperationsWorker(
                     {
                         if (await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken)) Interlocked.Increment(ref sent);
                     }));
-                done = new Iteration(More: (full && finished > 0) || sent > 0, Pending: pending > 0);
+                done = new Iteration(More: (full && finished > 0) || sent > 0, Pending: pending > 0, Finished: finished > 0);
             }
             finally
             {

@@ -176,26 +176,31 @@ public sealed class OperationsWorkerTests : IAsyncLifetime
         if (!valid) Assert.Contains("Operations:WorkerConcurrency", result.FailureMessage);
     }
 
-    public static TheoryData<string?, bool, string?> FollowUps => new()
+    public static TheoryData<string?, bool, bool, string?> FollowUps => new()
     {
         // Nothing ETT still works on: the whole interval (null), whatever came before.
-        { null, false, null },
-        { "00:00:30", false, null },
-        // Legs pending: an eighth of the interval, then doubling, never beyond the interval.
-        { null, true, "00:00:30" },
-        { "00:00:30", true, "00:01:00" },
-        { "00:01:00", true, "00:02:00" },
-        { "00:02:00", true, "00:04:00" },
-        { "00:03:00", true, "00:04:00" },
-        { "00:04:00", true, "00:04:00" },
+        { null, false, false, null },
+        { "00:00:30", false, true, null },
+        // Legs pending: an eighth of the interval, then doubling while nothing finishes, never beyond the interval.
+        { null, true, false, "00:00:30" },
+        { "00:00:30", true, false, "00:01:00" },
+        { "00:01:00", true, false, "00:02:00" },
+        { "00:02:00", true, false, "00:04:00" },
+        { "00:03:00", true, false, "00:04:00" },
+        { "00:04:00", true, false, "00:04:00" },
+        // ETT finishes legs while others are pending (a queue moving): back to an eighth.
+        { "00:02:00", true, true, "00:00:30" },
+        { null, true, true, "00:00:30" },
     };
 
     [Theory]
     [MemberData(nameof(FollowUps))]
-    public void Legs_ETT_still_works_on_are_polled_again_sooner_backing_off_to_the_interval(string? previous, bool pending, string? expected)
+    public void Legs_ETT_still_works_on_are_polled_again_sooner_backing_off_to_the_interval_while_nothing_finishes(
+        string? previous, bool pending, bool finished, string? expected)
     {
         var interval = TimeSpan.FromMinutes(4);
-        var next = OperationsWorker.NextFollowUp(previous is null ? null : TimeSpan.Parse(previous), pending, interval);
+        var next = OperationsWorker.NextFollowUp(previous is null ? null : TimeSpan.Parse(previous),
+            new OperationsWorker.Iteration(More: false, Pending: pending, Finished: finished), interval);
         Assert.Equal(expected is null ? null : TimeSpan.Parse(expected), next);
     }
 
@@ -218,10 +223,10 @@ public sealed class OperationsWorkerTests : IAsyncLifetime
         await env.Ett.WhenIdleAsync();
         finished = await worker.IterateAsync();
 
-        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: true), working);
-        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: false), down);
+        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: true, Finished: false), working);
+        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: false, Finished: false), down);
         Assert.NotEmpty(env.Sandbox.Faults.Applied);
-        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: false), finished);
+        Assert.Equal(new OperationsWorker.Iteration(More: false, Pending: false, Finished: true), finished);
         var operation = (await JsonOf(await caller.GetAsync($"/organizations/{Producer}/operations"))).GetProperty("items")[0];
         Assert.Equal("completed", operation.GetProperty("status").GetString());
     }
