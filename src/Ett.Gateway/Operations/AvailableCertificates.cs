@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Ett.Gateway.Features.Paging;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
+using Microsoft.Extensions.Options;
 
 namespace Ett.Gateway.Operations;
 
@@ -13,15 +14,16 @@ internal sealed record AvailableCertificate(EttPlannableCertificate Certificate,
     public bool IsTrial => Certificate.IsTrial;
 
     /// <summary>Less what the journal's open legs will still take (see <see cref="IOperationStore.ReserveAsync"/>).</summary>
-    public AvailableCertificate Less(IReadOnlyDictionary<CertificateRef, long> reserved) =>
-        this with { AvailableWh = AvailableWh - reserved.GetValueOrDefault(Ref) };
+    public AvailableCertificate Less(ReservedCertificates reserved) =>
+        this with { AvailableWh = AvailableWh - reserved.Wh.GetValueOrDefault(Ref) };
 }
 
 /// <summary>
 /// Certificates as one ETT read showed them, and when that read began: ETT may not show what happened after, so the
 /// reservation must count every leg that was not final by then (<see cref="IOperationStore.ReserveAsync"/>).
+/// <see cref="Reused"/>: the read had completed before it was asked for (<see cref="AvailableCertificates.OldestAsync"/>).
 /// </summary>
-internal sealed record CertificateRead(IReadOnlyList<AvailableCertificate> Certificates, DateTimeOffset ReadAt, bool Complete = true);
+internal sealed record CertificateRead(IReadOnlyList<AvailableCertificate> Certificates, DateTimeOffset ReadAt, bool Complete = true, bool Reused = false);
 
 /// <summary>
 /// Available certificates as planners must see them: ETT's list read tie-safe (ETT orders by end only, ties in any
@@ -31,14 +33,18 @@ internal sealed record CertificateRead(IReadOnlyList<AvailableCertificate> Certi
 /// A request that finds the same list being read joins that read instead of starting another: it gets the read's start
 /// as <see cref="CertificateRead.ReadAt"/>, which is what keeps the shared answer safe to plan with.
 /// </summary>
-internal sealed class AvailableCertificates(EttClient ett, TimeProvider time)
+internal sealed class AvailableCertificates(EttClient ett, TimeProvider time, IOptions<OperationsOptions> options)
 {
     private const int PageSize = 1000;
 
     /// <summary>A list that changed while it was read is read again, at most this often; the last read is then used, de-duplicated.</summary>
     private const int Reads = 3;
 
+    /// <summary>Bounds the recent reads kept for <see cref="OldestAsync"/> (each holds one ETT page).</summary>
+    private const int MaxRecent = 1000;
+
     private readonly ConcurrentDictionary<ListKey, Lazy<Task<CertificateRead>>> _inFlight = new();
+    private readonly ConcurrentDictionary<ListKey, (CertificateRead Read, DateTimeOffset CompletedAt)> _recent = new();
 
     /// <summary>The organization's available certificates of <paramref name="type"/> in the period, of <paramref name="gridArea"/> if given.</summary>
     public Task<CertificateRead> ListAsync(
@@ -49,19 +55,31 @@ internal sealed class AvailableCertificates(EttClient ett, TimeProvider time)
     /// As <see cref="ListAsync"/>, only the certificates that end first, at most <paramref name="count"/> in one ETT call
     /// (a prefix of ETT's order, so any plan made from it is sound); <see cref="CertificateRead.Complete"/> says whether
     /// that was the whole list.
+    /// A read of the same certificates that completed less than <see cref="OperationsOptions.CertificateReadReuse"/> ago
+    /// answers without an ETT call (<see cref="CertificateRead.Reused"/>): it is as safe to plan with as a joined read,
+    /// since its <see cref="CertificateRead.ReadAt"/> stays the instant it began. It may miss certificates issued since,
+    /// so a plan it refuses must be decided again on a fresh read.
     /// </summary>
-    public Task<CertificateRead> OldestAsync(
-        Guid organizationId, string type, DateTimeOffset? from, DateTimeOffset? to, string? gridArea, int count, CancellationToken cancellationToken) =>
-        SharedAsync(new ListKey(organizationId, type, from, to, count), gridArea, cancellationToken);
+    public async Task<CertificateRead> OldestAsync(
+        Guid organizationId, string type, DateTimeOffset? from, DateTimeOffset? to, string? gridArea, int count, CancellationToken cancellationToken)
+    {
+        var key = new ListKey(organizationId, type, from, to, count);
+        if (_recent.TryGetValue(key, out var recent) && time.GetUtcNow() - recent.CompletedAt < options.Value.CertificateReadReuse)
+            return InGridArea(recent.Read with { Reused = true }, gridArea);
+        return await SharedAsync(key, gridArea, cancellationToken);
+    }
 
     private async Task<CertificateRead> SharedAsync(ListKey key, string? gridArea, CancellationToken cancellationToken)
     {
         // One caller giving up must not fail the read the others joined.
         var read = await _inFlight.GetOrAdd(key, k => new Lazy<Task<CertificateRead>>(() => ReadAsync(k))).Value.WaitAsync(cancellationToken);
-        return gridArea is null
+        return InGridArea(read, gridArea);
+    }
+
+    private static CertificateRead InGridArea(CertificateRead read, string? gridArea) =>
+        gridArea is null
             ? read
             : read with { Certificates = [.. read.Certificates.Where(c => c.Certificate.GridArea.Equals(gridArea, StringComparison.OrdinalIgnoreCase))] };
-    }
 
     private async Task<CertificateRead> ReadAsync(ListKey key)
     {
@@ -71,13 +89,26 @@ internal sealed class AvailableCertificates(EttClient ett, TimeProvider time)
             await Task.Yield();
             if (key.Oldest is not { } count) return new CertificateRead(Available(key, await ReadListAsync(key)), readAt);
             var page = await ett.GetPlannableCertificatesAsync(key.OrganizationId, Query(key, count, 0), CancellationToken.None);
-            return new CertificateRead(Available(key, page.Items.DistinctBy(c => CertificateRef.From(c.FederatedStreamId))), readAt,
-                Complete: page.Items.Count < count || page.Metadata?.Total <= page.Items.Count);
+            return Remember(key, new CertificateRead(Available(key, page.Items.DistinctBy(c => CertificateRef.From(c.FederatedStreamId))), readAt,
+                Complete: page.Items.Count < count || page.Metadata?.Total <= page.Items.Count));
         }
         finally
         {
             _inFlight.TryRemove(key, out _);
         }
+    }
+
+    private CertificateRead Remember(ListKey key, CertificateRead read)
+    {
+        if (options.Value.CertificateReadReuse <= TimeSpan.Zero) return read;
+        var now = time.GetUtcNow();
+        if (_recent.Count >= MaxRecent)
+        {
+            foreach (var stale in _recent.Where(r => now - r.Value.CompletedAt >= options.Value.CertificateReadReuse)) _recent.TryRemove(stale);
+            if (_recent.Count >= MaxRecent) _recent.Clear();
+        }
+        _recent[key] = (read, now);
+        return read;
     }
 
     private async Task<IReadOnlyList<EttPlannableCertificate>> ReadListAsync(ListKey key)

@@ -20,7 +20,7 @@ internal sealed class OperationRunner(
     /// <paramref name="ettReadAt"/> is when the first of them began, if that was before the attempt (a joined read).
     /// </summary>
     public async Task<Reservation> StartAsync(
-        Guid organizationId, Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, IdempotentAttempt attempt, DateTimeOffset? ettReadAt = null)
+        Guid organizationId, Func<ReservedCertificates, NewOperation?> plan, IdempotentAttempt attempt, DateTimeOffset? ettReadAt = null)
     {
         var readAt = ettReadAt < attempt.BegunAt ? ettReadAt.Value : attempt.BegunAt;
         var reservation = await journal.ReserveAsync(organizationId, attempt.Lease, readAt, plan, CancellationToken.None);

@@ -34,6 +34,13 @@ internal sealed record OperationsOptions
     /// ETT's slowest answers in parallel rather than for the sum of all of them (100 polls at 200 ms are 20 s one by one).
     /// </summary>
     public int WorkerConcurrency { get; set; } = 8;
+
+    /// <summary>
+    /// Operations:CertificateReadReuse: how long a transfer plans from the certificate read that last completed instead
+    /// of reading ETT again (0 reads every time). One organization's transfers then wait for ETT's latency once per POST,
+    /// not twice; a transfer such a read cannot cover is decided on a fresh read of the whole list.
+    /// </summary>
+    public TimeSpan CertificateReadReuse { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOptions>
@@ -47,6 +54,8 @@ internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOp
         if (options.ReconcileAfter < options.LeaseDuration) failures.Add("Operations:ReconcileAfter must be at least Operations:LeaseDuration.");
         if (options.WorkerBatchSize is < 1 or > 1000) failures.Add("Operations:WorkerBatchSize must be between 1 and 1000.");
         if (options.WorkerConcurrency is < 1 or > 64) failures.Add("Operations:WorkerConcurrency must be between 1 and 64.");
+        if (options.CertificateReadReuse < TimeSpan.Zero || options.CertificateReadReuse > TimeSpan.FromSeconds(30))
+            failures.Add("Operations:CertificateReadReuse must be between 00:00:00 and 00:00:30.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

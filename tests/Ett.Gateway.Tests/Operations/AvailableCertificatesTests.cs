@@ -7,7 +7,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Ett.Gateway.Tests.Operations;
 
-/// <summary>Requests that need a list ETT is already reading join that read: one ETT call, and its start as their read instant.</summary>
+/// <summary>
+/// Requests that need a list ETT is already reading join that read: one ETT call, and its start as their read instant.
+/// A transfer's first page read a moment ago serves again the same way.
+/// </summary>
 public sealed class AvailableCertificatesTests
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
@@ -16,7 +19,9 @@ public sealed class AvailableCertificatesTests
     private readonly FakeTimeProvider time = new(Start);
     private readonly HeldWallet wallet = new();
 
-    private AvailableCertificates Certificates() => new(new EttClient(new OneClient(wallet), Options.Create(new EttResilienceOptions()), time), time);
+    private AvailableCertificates Certificates(TimeSpan? reuse = null) =>
+        new(new EttClient(new OneClient(wallet), Options.Create(new EttResilienceOptions()), time), time,
+            Options.Create(new OperationsOptions { CertificateReadReuse = reuse ?? TimeSpan.FromSeconds(1) }));
 
     [Fact]
     public async Task Requests_arriving_while_a_list_is_read_share_that_read_and_its_start_instant()
@@ -100,6 +105,81 @@ public sealed class AvailableCertificatesTests
         var next = await certificates.ListAsync(Organization, "Production", null, null, null, CancellationToken.None);
         Assert.Equal(2, next.Certificates.Count);
         Assert.Equal(2, wallet.Requests.Count);
+    }
+
+    [Fact]
+    public async Task The_oldest_certificates_read_a_moment_ago_answer_again_with_that_reads_start_and_without_an_ett_call()
+    {
+        var certificates = Certificates(reuse: TimeSpan.FromSeconds(1));
+        wallet.Release();
+        var first = await certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        var again = await certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None);
+        var inGridArea = await certificates.OldestAsync(Organization, "Production", null, null, "DK1", 50, CancellationToken.None);
+
+        Assert.Single(wallet.Requests);
+        Assert.False(first.Reused);
+        Assert.True(again.Reused);
+        Assert.Equal(Start, again.ReadAt);
+        Assert.Equal(["DK2", "DK1"], again.Certificates.Select(c => c.Certificate.GridArea));
+        Assert.Equal(["DK1"], inGridArea.Certificates.Select(c => c.Certificate.GridArea));
+    }
+
+    [Fact]
+    public async Task A_read_older_than_the_reuse_window_another_list_or_the_whole_list_is_read_again()
+    {
+        var certificates = Certificates(reuse: TimeSpan.FromSeconds(1));
+        wallet.Release();
+        await certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None);
+        var whole = await certificates.ListAsync(Organization, "Production", null, null, null, CancellationToken.None);
+        var consumption = await certificates.OldestAsync(Organization, "Consumption", null, null, null, 50, CancellationToken.None);
+        var fewer = await certificates.OldestAsync(Organization, "Production", null, null, null, 10, CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var later = await certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None);
+
+        Assert.Equal(5, wallet.Requests.Count);
+        Assert.All(new[] { whole, consumption, fewer, later }, read => Assert.False(read.Reused));
+        Assert.Equal(Start.AddSeconds(1), later.ReadAt);
+    }
+
+    [Fact]
+    public async Task Without_a_reuse_window_every_request_after_a_read_finished_reads_again()
+    {
+        var certificates = Certificates(reuse: TimeSpan.Zero);
+        wallet.Release();
+        await certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None);
+        var again = await certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None);
+
+        Assert.Equal(2, wallet.Requests.Count);
+        Assert.False(again.Reused);
+    }
+
+    [Fact]
+    public async Task A_failed_read_is_not_reused()
+    {
+        var certificates = Certificates(reuse: TimeSpan.FromSeconds(1));
+        wallet.FailNext = true;
+        wallet.Release();
+        await Assert.ThrowsAnyAsync<Exception>(() => certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None));
+        var next = await certificates.OldestAsync(Organization, "Production", null, null, null, 50, CancellationToken.None);
+
+        Assert.Equal(2, wallet.Requests.Count);
+        Assert.False(next.Reused);
+        Assert.Equal(2, next.Certificates.Count);
+    }
+
+    [Theory]
+    [InlineData("-00:00:00.001", false)]
+    [InlineData("00:00:00", true)]
+    [InlineData("00:00:30", true)]
+    [InlineData("00:00:30.001", false)]
+    public void CertificateReadReuse_is_between_0_and_30_seconds(string reuse, bool valid)
+    {
+        var result = new OperationsOptionsValidator().Validate(null,
+            new OperationsOptions { CertificateReadReuse = TimeSpan.Parse(reuse, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid) Assert.Contains("Operations:CertificateReadReuse", result.FailureMessage);
     }
 
     /// <summary>ETT's certificate list, each answer held until released; any other call fails the test.</summary>

@@ -18,7 +18,7 @@ internal sealed class CrashingJournal(IOperationStore inner) : IOperationStore
 
     public async Task<Reservation> ReserveAsync(
         Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
-        Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, CancellationToken cancellationToken)
+        Func<ReservedCertificates, NewOperation?> plan, CancellationToken cancellationToken)
     {
         var reservation = await inner.ReserveAsync(organizationId, lease, ettReadAt, plan, cancellationToken);
         if (reservation is Reservation.Created created)

@@ -47,7 +47,7 @@ internal sealed class ClaimEnergy(EttClient ett, AvailableCertificates certifica
     }
 
     /// <summary>The legs given what open legs still reserve, or why there is not enough: run under the organization's lock.</summary>
-    private delegate (IReadOnlyList<PlannedLeg> Legs, ProblemHttpResult? Shortfall) Legs(IReadOnlyDictionary<CertificateRef, long> reserved);
+    private delegate (IReadOnlyList<PlannedLeg> Legs, ProblemHttpResult? Shortfall) Legs(ReservedCertificates reserved);
 
     /// <summary>What ETT's reads allow (Legs) and when the first of them began, or a problem found before any reservation.</summary>
     private sealed record Plan(Legs? Legs, ProblemHttpResult? Problem = null, DateTimeOffset? ReadAt = null);

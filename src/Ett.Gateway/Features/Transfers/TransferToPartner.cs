@@ -38,11 +38,11 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
         }
 
         var hashedAttributes = (request.HashedAttributes ?? HashedAttributes.None).ForEtt();
-        // Most transfers are covered by the certificates that end first: one ETT page. Only a plan those cannot cover
-        // reads the whole list before it is refused.
+        // Most transfers are covered by the certificates that end first: one ETT page, often one read a moment ago. Only
+        // a plan those cannot cover reads the whole list afresh before it is refused.
         var read = await certificates.OldestAsync(organizationId, "Production", request.From, request.To, request.GridArea, OldestFirst, cancellationToken);
         var (reservation, refusal) = await ReserveAsync(organizationId, request, partner, hashedAttributes, read, attempt);
-        if (reservation is Reservation.Refused && !read.Complete)
+        if (reservation is Reservation.Refused && (!read.Complete || read.Reused))
         {
             read = await certificates.ListAsync(organizationId, "Production", request.From, request.To, request.GridArea, cancellationToken);
             (reservation, refusal) = await ReserveAsync(organizationId, request, partner, hashedAttributes, read, attempt);
@@ -64,10 +64,10 @@ internal sealed class TransferToPartner(PartnerRegistry partners, AvailableCerti
         ProblemHttpResult? refusal = null;
         var reservation = await runner.StartAsync(organizationId, reserved =>
         {
-            // Certificates no open leg touches come first (each group oldest first): the journal sends one request per
+            // Certificates no open leg is on come first (each group oldest first): the journal sends one request per
             // certificate at a time, as ETT's wallet can take no more (IOperationStore.RecordIntentAsync), so spreading
             // over certificates keeps parallel transfers parallel.
-            var available = candidates.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0).OrderBy(c => reserved.ContainsKey(c.Ref)).ToList();
+            var available = candidates.Select(c => c.Less(reserved)).Where(c => c.AvailableWh > 0).OrderBy(c => reserved.Busy.Contains(c.Ref)).ToList();
             var availableWh = available.Sum(c => c.AvailableWh);
             if (availableWh < request.QuantityWh)
             {

@@ -16,7 +16,7 @@ internal interface IOperationStore
     /// </summary>
     Task<Reservation> ReserveAsync(
         Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
-        Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, CancellationToken cancellationToken);
+        Func<ReservedCertificates, NewOperation?> plan, CancellationToken cancellationToken);
 
     /// <summary>
     /// planned → intentRecorded. Call right before the ETT POST; send it only when this returns true. False too while
@@ -86,6 +86,14 @@ public sealed record StoreStatusCounts(IReadOnlyList<(string Kind, string Status
 
 /// <summary>One worker iteration's hold on the legs it listed; it lapses at Until if the instance dies.</summary>
 internal sealed record WorkerClaim(Guid Token, DateTimeOffset Until);
+
+/// <summary>
+/// What a reservation sees of the organization's own legs: per certificate, the quantity they take beyond what ETT's
+/// read showed (<see cref="Wh"/>), and the certificates a leg is still open on now (<see cref="Busy"/>: the journal
+/// sends the next leg on one only after that leg ended). A certificate whose leg finished after the read is reserved
+/// but not busy.
+/// </summary>
+internal sealed record ReservedCertificates(IReadOnlyDictionary<CertificateRef, long> Wh, IReadOnlySet<CertificateRef> Busy);
 
 /// <summary>The outcome of <see cref="IOperationStore.ReserveAsync"/>.</summary>
 internal abstract record Reservation

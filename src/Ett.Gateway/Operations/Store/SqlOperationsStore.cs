@@ -202,7 +202,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task<Reservation> ReserveAsync(
         Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
-        Func<IReadOnlyDictionary<CertificateRef, long>, NewOperation?> plan, CancellationToken cancellationToken)
+        Func<ReservedCertificates, NewOperation?> plan, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -289,13 +289,14 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             UNION
             SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND updated_at >= @readAt),
         open_legs AS (
-            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh
+            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh,
+                   CASE WHEN l.status IN (@completed, @failed) THEN 0 ELSE 1 END AS busy
             FROM candidates o JOIN operation_legs l ON l.operation_id = o.operation_id
             WHERE NOT ((l.status IN (@completed, @failed) OR (o.kind = @claim AND l.status = @submitted)) AND l.updated_at < @readAt))
-        SELECT registry, stream_id, CAST(SUM(quantity_wh) AS BIGINT) FROM (
-            SELECT production_registry AS registry, production_stream_id AS stream_id, quantity_wh FROM open_legs
+        SELECT registry, stream_id, CAST(SUM(quantity_wh) AS BIGINT), MAX(busy) FROM (
+            SELECT production_registry AS registry, production_stream_id AS stream_id, quantity_wh, busy FROM open_legs
             UNION ALL
-            SELECT consumption_registry, consumption_stream_id, quantity_wh FROM open_legs WHERE consumption_registry IS NOT NULL) certificates
+            SELECT consumption_registry, consumption_stream_id, quantity_wh, busy FROM open_legs WHERE consumption_registry IS NOT NULL) certificates
         GROUP BY registry, stream_id
         """;
 
@@ -305,7 +306,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     /// submitted claim (ETT reserves claims during the POST), and journaled so before the read. A submitted transfer
     /// counts until the worker saw it finish: planning errs towards 422, never towards a failing POST.
     /// </summary>
-    private static async Task<Dictionary<CertificateRef, long>> ReservedAsync(
+    private static async Task<ReservedCertificates> ReservedAsync(
         DbConnection connection, DbTransaction transaction, Guid organizationId, DateTimeOffset ettReadAt, CancellationToken cancellationToken)
     {
         // Summed per certificate in the database: an organization with many legs in flight reads one row per certificate.
@@ -313,11 +314,16 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             [("organization", Sql.Text(organizationId)), ("accepted", Sql.Name(OperationStatus.Accepted)), ("running", Sql.Name(OperationStatus.Running)),
              ("readAt", Sql.Millis(ettReadAt)), ("completed", Sql.Name(LegStatus.Completed)), ("failed", Sql.Name(LegStatus.Failed)),
              ("claim", Sql.Name(OperationKind.Claim)), ("submitted", Sql.Name(LegStatus.Submitted))],
-            reader => (Certificate: new CertificateRef(reader.GetString(0), Guid.Parse(reader.GetString(1))), Quantity: reader.GetInt64(2)),
+            reader => (Certificate: new CertificateRef(reader.GetString(0), Guid.Parse(reader.GetString(1))), Quantity: reader.GetInt64(2), Busy: reader.GetInt64(3) == 1),
             cancellationToken);
         var reserved = new Dictionary<CertificateRef, long>(sums.Count);
-        foreach (var (certificate, quantity) in sums) reserved[certificate] = reserved.GetValueOrDefault(certificate) + quantity;
-        return reserved;
+        var busy = new HashSet<CertificateRef>();
+        foreach (var (certificate, quantity, open) in sums)
+        {
+            reserved[certificate] = reserved.GetValueOrDefault(certificate) + quantity;
+            if (open) busy.Add(certificate);
+        }
+        return new ReservedCertificates(reserved, busy);
     }
 
     // The intent is the one commit that must be on disk before ETT is called: lost, the leg would be sent again.

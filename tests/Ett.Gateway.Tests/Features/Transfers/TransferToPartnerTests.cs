@@ -150,6 +150,79 @@ public sealed class TransferToPartnerTests : IAsyncLifetime
         Assert.Equal(all.Count, env.EttPosts("transfers").Count);
     }
 
+    [Fact]
+    public async Task Transfers_a_moment_apart_plan_from_one_certificate_read_and_never_take_what_the_first_reserved()
+    {
+        var oldest = env.AvailableProduction(Producer, "DK1").Take(4).ToList();
+        var senderBefore = env.Ett.AvailableWh(Producer, SandboxCertificateType.Production);
+        var first = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = oldest[0].AvailableWh + oldest[1].AvailableWh, gridArea = "DK1" }, "key-1");
+        var firstPosts = env.EttPosts("transfers").Count;
+        env.Time.Advance(TimeSpan.FromMilliseconds(500));
+
+        var second = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = oldest[2].AvailableWh + oldest[3].AvailableWh, gridArea = "DK1" }, "key-2");
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted], new[] { first.StatusCode, second.StatusCode });
+        Assert.Equal([TransferToPartner.OldestFirst], CertificateReads().Select(Limit));
+        var sent = env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("certificateId").GetProperty("streamId").GetGuid()).ToList();
+        Assert.Equal(oldest.Select(c => c.StreamId), sent);
+        Assert.Equal(2, firstPosts);
+        await env.SettleAsync();
+        Assert.Equal(senderBefore - oldest.Sum(c => c.AvailableWh), env.Ett.AvailableWh(Producer, SandboxCertificateType.Production));
+    }
+
+    [Fact]
+    public async Task A_certificate_whose_leg_finished_since_the_reused_read_is_planned_again_oldest_first()
+    {
+        var oldest = env.AvailableProduction(Producer, "DK1")[0];
+        var first = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = 1000, gridArea = "DK1" }, "key-1");
+        env.Time.Advance(TimeSpan.FromMilliseconds(100));
+        await env.SettleAsync();
+        env.Time.Advance(TimeSpan.FromMilliseconds(100));
+
+        // The read still shows the whole certificate; the journal counts the finished leg against it, and it is free.
+        var second = await TransferAsync(new { partnerOrganizationId = Trader, quantityWh = oldest.AvailableWh - 1000, gridArea = "DK1" }, "key-2");
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted], new[] { first.StatusCode, second.StatusCode });
+        Assert.Single(CertificateReads());
+        var posts = env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement).ToList();
+        Assert.All(posts, post => Assert.Equal(oldest.StreamId, post.GetProperty("certificateId").GetProperty("streamId").GetGuid()));
+        Assert.Equal([1000, oldest.AvailableWh - 1000], posts.Select(p => p.GetProperty("quantity").GetInt64()));
+        await env.SettleAsync();
+        Assert.DoesNotContain(env.AvailableProduction(Producer, "DK1"), c => c.StreamId == oldest.StreamId);
+    }
+
+    [Fact]
+    public async Task A_transfer_the_reused_read_cannot_cover_is_decided_on_a_fresh_read_of_the_whole_list()
+    {
+        var registered = await caller.PostAsJsonAsync($"/organizations/{Producer}/partners", new { name = "Trader", partnerOrganizationId = Trader });
+        var partner = await JsonOf(registered);
+        env.Ett.RejectSlicesTo(partner.GetProperty("receiverId").GetGuid());
+        var certificate = env.AvailableProduction(Producer, "DK1")[0];
+        object Whole() => new
+        {
+            partnerId = partner.GetProperty("partnerId").GetGuid(), quantityWh = certificate.AvailableWh,
+            // The certificate's own hour: ETT's first page is then the whole list, so only the reuse calls for another read.
+            from = DateTimeOffset.FromUnixTimeSeconds(certificate.Start), to = DateTimeOffset.FromUnixTimeSeconds(certificate.End),
+            certificateIds = new[] { new { registry = certificate.Registry, streamId = certificate.StreamId } },
+        };
+        env.Ett.ClearRequests();
+        Assert.Equal(HttpStatusCode.Accepted, (await TransferAsync(Whole(), "key-1")).StatusCode);
+        env.Time.Advance(TimeSpan.FromMilliseconds(100));
+        // ETT's registry rejects the slice: the whole certificate is available again, which the first read cannot show.
+        await env.SettleAsync();
+        env.Time.Advance(TimeSpan.FromMilliseconds(100));
+
+        var again = await TransferAsync(Whole(), "key-2");
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var reads = CertificateReads();
+        Assert.Equal(2, reads.Count);
+        Assert.Equal(TransferToPartner.OldestFirst, Limit(reads[0]));
+        Assert.NotEqual(TransferToPartner.OldestFirst, Limit(reads[1]));
+        Assert.Equal([certificate.AvailableWh, certificate.AvailableWh],
+            env.EttPosts("transfers").Select(p => JsonDocument.Parse(p.Body!).RootElement.GetProperty("quantity").GetInt64()));
+    }
+
     private List<string> CertificateReads() =>
         [.. env.Ett.Requests.Where(r => r.Method == "GET" && r.Path.EndsWith("/wallet-api/certificates", StringComparison.Ordinal)).Select(r => r.QueryString)];
 
