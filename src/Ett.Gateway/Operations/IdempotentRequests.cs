@@ -79,8 +79,9 @@ internal sealed class IdempotentRequests(
         IdempotentAttempt attempt, Func<IdempotentAttempt, CancellationToken, Task<IdempotentOutcome>> work, AuditDetails? audit, CancellationToken cancellationToken)
     {
         IdempotentOutcome outcome;
-        using var done = new CancellationTokenSource();
-        var keeper = KeepLeaseAsync(attempt.Lease, done.Token);
+        var lifetime = options.Value.LeaseDuration;
+        var renewals = new PeriodicTimer(lifetime / 3, time);
+        var keeper = KeepLeaseAsync(attempt.Lease, lifetime, renewals);
         try
         {
             outcome = await work(attempt, cancellationToken);
@@ -93,7 +94,7 @@ internal sealed class IdempotentRequests(
         }
         finally
         {
-            await done.CancelAsync();
+            renewals.Dispose();
             await keeper;
         }
         // Once an operation exists, a failure keeps the key: when the lease runs out, a retry resumes the operation.
@@ -116,22 +117,17 @@ internal sealed class IdempotentRequests(
 
     /// <summary>
     /// Renews the lease while the attempt works (reading a large wallet can outlast it), so that a retry gets 409
-    /// instead of taking over a live attempt. Stops when the work ends or the lease was lost.
+    /// instead of taking over a live attempt. Stops when the lease was lost or the work ended: disposing
+    /// <paramref name="renewals"/> ends the wait without the exception a cancelled wait would throw on every request.
     /// </summary>
-    private async Task KeepLeaseAsync(IdempotencyLease lease, CancellationToken done)
+    private async Task KeepLeaseAsync(IdempotencyLease lease, TimeSpan lifetime, PeriodicTimer renewals)
     {
-        var lifetime = options.Value.LeaseDuration;
-        using var timer = new PeriodicTimer(lifetime / 3, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(done))
+            while (await renewals.WaitForNextTickAsync())
             {
-                if (!await keys.RenewLeaseAsync(lease, lifetime, done)) return;
+                if (!await keys.RenewLeaseAsync(lease, lifetime, CancellationToken.None)) return;
             }
-        }
-        catch (OperationCanceledException) when (done.IsCancellationRequested)
-        {
-            // The work ended; its outcome completes or releases the key.
         }
         catch (Exception exception)
         {

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Npgsql;
 
 namespace Ett.Gateway.Operations.Store;
@@ -46,6 +48,17 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
 
     private int walEnabled;
 
+    /// <summary>
+    /// The pooled SQLite handles already configured, and whether the handle's last transaction was durable (it then
+    /// still syncs every commit): a pooled handle keeps its settings, so they are set once, not on every open.
+    /// </summary>
+    private readonly ConditionalWeakTable<sqlite3, SyncMode> configured = new();
+
+    private sealed class SyncMode
+    {
+        public bool Full;
+    }
+
     public override string BytesType => "BLOB";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
@@ -59,10 +72,17 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
             // ones; it syncs at checkpoints instead of at every commit. A leg's intent syncs (BeginDurableTransactionAsync),
             // and the sync of the write-ahead log takes every earlier commit with it.
             const string perConnection = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
-            var pragmas = Interlocked.Exchange(ref walEnabled, 1) == 0 ? "PRAGMA journal_mode = WAL; " + perConnection : perConnection;
-            await using var command = connection.CreateCommand();
-            command.CommandText = pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            var handle = connection.Handle!;
+            if (!configured.TryGetValue(handle, out var mode))
+            {
+                await ExecuteAsync(connection, Interlocked.Exchange(ref walEnabled, 1) == 0 ? "PRAGMA journal_mode = WAL; " + perConnection : perConnection, cancellationToken);
+                configured.AddOrUpdate(handle, new SyncMode());
+            }
+            else if (mode.Full)
+            {
+                await ExecuteAsync(connection, "PRAGMA synchronous = NORMAL", cancellationToken);
+                mode.Full = false;
+            }
             return connection;
         }
         catch
@@ -86,12 +106,16 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
     // The pooled connection keeps FULL until its next OpenAsync sets NORMAL again.
     public override async Task<DbTransaction> BeginDurableTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "PRAGMA synchronous = FULL";
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        configured.GetOrCreateValue(((SqliteConnection)connection).Handle!).Full = true;
+        await ExecuteAsync(connection, "PRAGMA synchronous = FULL", cancellationToken);
         return await connection.BeginTransactionAsync(cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string pragmas, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
 

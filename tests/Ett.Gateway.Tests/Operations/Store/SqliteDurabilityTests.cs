@@ -44,9 +44,18 @@ public sealed class SqliteDurabilityTests : IDisposable
             await transaction.CommitAsync();
         }
 
-        // The pooled connection comes back with FULL; opening it sets NORMAL again.
+        // The pooled connection comes back with FULL; opening it sets NORMAL again, and keeps the rest as first set.
         await using var reused = await database.OpenAsync(CancellationToken.None);
         Assert.Equal("1", await PragmaAsync(reused, "synchronous"));
+        // A second handle, opened beside the pooled one, is configured on its first open.
+        await using var second = await database.OpenAsync(CancellationToken.None);
+        foreach (var connection in new[] { reused, second })
+        {
+            Assert.Equal("1", await PragmaAsync(connection, "synchronous"));
+            Assert.Equal("1", await PragmaAsync(connection, "foreign_keys"));
+            Assert.Equal("10000", await PragmaAsync(connection, "busy_timeout"));
+        }
+        Assert.NotSame(((SqliteConnection)reused).Handle, ((SqliteConnection)second).Handle);
     }
 
     [Fact]
