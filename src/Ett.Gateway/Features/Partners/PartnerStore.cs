@@ -18,7 +18,7 @@ internal sealed record Partner
 }
 
 /// <summary>Partners in the operations store's database (table <c>partners</c>, created by its migrations).</summary>
-internal sealed class PartnerStore(StoreDatabase database, SqlOperationsStore schema)
+internal sealed class PartnerStore(SqlOperationsStore schema)
 {
     private const string Columns = "partner_id, organization_id, name, partner_organization_id, receiver_id, created_at";
 
@@ -28,7 +28,7 @@ internal sealed class PartnerStore(StoreDatabase database, SqlOperationsStore sc
     /// </summary>
     public async Task<(Partner Partner, bool Added)> AddAsync(Partner partner, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenForWritingAsync(cancellationToken);
         var inserted = await Sql.ExecuteAsync(connection, null, $"""
             INSERT INTO partners ({Columns}) VALUES (@partner, @organization, @name, @partnerOrganization, @receiver, @created)
             ON CONFLICT DO NOTHING
@@ -55,14 +55,14 @@ internal sealed class PartnerStore(StoreDatabase database, SqlOperationsStore sc
 
     public async Task<bool> DeleteAsync(Guid organizationId, Guid partnerId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenForWritingAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null, "DELETE FROM partners WHERE organization_id = @organization AND partner_id = @partner",
             [("organization", Sql.Text(organizationId)), ("partner", Sql.Text(partnerId))], cancellationToken) == 1;
     }
 
     private async Task<List<Partner>> QueryAsync(string condition, IEnumerable<(string, object?)> parameters, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenAsync(cancellationToken);
         return await Sql.QueryAsync(connection, null, $"SELECT {Columns} FROM partners WHERE {condition}", parameters, Read, cancellationToken);
     }
 
@@ -75,11 +75,4 @@ internal sealed class PartnerStore(StoreDatabase database, SqlOperationsStore sc
         ReceiverId = Guid.Parse(reader.GetString(4)),
         CreatedAt = Sql.Instant(reader.GetInt64(5)),
     };
-
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        // The partners table comes with the store's migrations.
-        await schema.InitializeAsync().WaitAsync(cancellationToken);
-        return await database.OpenAsync(cancellationToken);
-    }
 }

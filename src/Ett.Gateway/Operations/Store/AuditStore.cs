@@ -6,11 +6,11 @@ using Ett.Gateway.Observability;
 namespace Ett.Gateway.Operations.Store;
 
 /// <summary>The audit trail's table (migration 5), in the operations store's database.</summary>
-internal sealed class SqlAuditStore(StoreDatabase database, SqlOperationsStore schema) : IAuditStore
+internal sealed class SqlAuditStore(SqlOperationsStore schema) : IAuditStore
 {
     public async Task AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenForWritingAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, null, """
             INSERT INTO audit_records (audit_id, recorded_at, caller_id, organization_id, action, method, path, status, outcome,
                 quantity_wh, certificates, correlation_id, operation_id)
@@ -43,7 +43,7 @@ internal sealed class SqlAuditStore(StoreDatabase database, SqlOperationsStore s
 
         var where = new StringBuilder();
         if (conditions.Count > 0) where.Append("WHERE ").AppendJoin(" AND ", conditions);
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenAsync(cancellationToken);
         return await Sql.QueryAsync(connection, null, $"""
             SELECT audit_id, recorded_at, caller_id, organization_id, action, method, path, status, outcome,
                 quantity_wh, certificates, correlation_id, operation_id
@@ -75,10 +75,4 @@ internal sealed class SqlAuditStore(StoreDatabase database, SqlOperationsStore s
         CorrelationId = reader.GetString(reader.GetOrdinal("correlation_id")),
         OperationId = reader.NullableGuid(reader.GetOrdinal("operation_id")),
     };
-
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        await schema.InitializeAsync().WaitAsync(cancellationToken);
-        return await database.OpenAsync(cancellationToken);
-    }
 }

@@ -32,11 +32,11 @@ internal interface IClientSecretStore
     Task<bool> ClearRetireAsync(string clientName, string owner, CancellationToken cancellationToken);
 }
 
-internal sealed class SqlClientSecretStore(StoreDatabase database, SqlOperationsStore schema, TimeProvider time) : IClientSecretStore
+internal sealed class SqlClientSecretStore(SqlOperationsStore schema, TimeProvider time) : IClientSecretStore
 {
     public async Task<ClientSecretRecord?> GetAsync(string clientName, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenAsync(cancellationToken);
         var rows = await Sql.QueryAsync(connection, null, """
             SELECT client_id, key_id, protected_secret, expires_at, creating_since, retire_key_id, retire_after
             FROM ett_client_secrets WHERE client_name = @name
@@ -46,7 +46,7 @@ internal sealed class SqlClientSecretStore(StoreDatabase database, SqlOperations
 
     public async Task<bool> TryLeaseAsync(string clientName, string clientId, string owner, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenForWritingAsync(cancellationToken);
         var holder = await Sql.ScalarAsync(connection, null, """
             INSERT INTO ett_client_secrets (client_name, client_id, lease_owner, lease_expires_at) VALUES (@name, @clientId, @owner, @until)
             ON CONFLICT (client_name) DO UPDATE SET lease_owner = excluded.lease_owner, lease_expires_at = excluded.lease_expires_at
@@ -80,7 +80,7 @@ internal sealed class SqlClientSecretStore(StoreDatabase database, SqlOperations
 
     private async Task<bool> UpdateOwnedAsync(string clientName, string owner, string assignments, IEnumerable<(string, object?)> parameters, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await schema.OpenForWritingAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null,
             $"UPDATE ett_client_secrets SET {assignments} WHERE client_name = @name AND lease_owner = @owner",
             [("name", Key(clientName)), ("owner", owner), .. parameters], cancellationToken) == 1;
@@ -97,10 +97,4 @@ internal sealed class SqlClientSecretStore(StoreDatabase database, SqlOperations
         reader.NullableInt64(reader.GetOrdinal("creating_since")) is { } since ? Sql.Instant(since) : null,
         reader.NullableGuid(reader.GetOrdinal("retire_key_id")),
         reader.NullableInt64(reader.GetOrdinal("retire_after")) is { } after ? Sql.Instant(after) : null);
-
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        await schema.InitializeAsync().WaitAsync(cancellationToken);
-        return await database.OpenAsync(cancellationToken);
-    }
 }

@@ -32,10 +32,18 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         }
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>A connection to the store's database for reading, once its schema is in place (the other stores' tables too).</summary>
+    internal async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         await InitializeAsync().WaitAsync(cancellationToken);
         return await database.OpenAsync(cancellationToken);
+    }
+
+    /// <summary>A connection for work that writes (<see cref="StoreDatabase.OpenForWritingAsync"/>).</summary>
+    internal async Task<DbConnection> OpenForWritingAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync().WaitAsync(cancellationToken);
+        return await database.OpenForWritingAsync(cancellationToken);
     }
 
     private long Now() => Sql.Millis(time.GetUtcNow());
@@ -44,7 +52,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task<IdempotencyBegin> TryBeginAsync(string callerId, string key, string fingerprint, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         // Each round either decides or observed another attempt change the record; a few rounds settle any race.
         for (var round = 0; round < 5; round++)
         {
@@ -114,7 +122,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     private async Task<bool> CompleteKeyAsync(IdempotencyLease lease, StoredResponse response, string condition, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         var now = time.GetUtcNow();
         // Retention counts from the response, so a replay is available for the whole period after the caller got it.
         return await Sql.ExecuteAsync(connection, null, $"""
@@ -130,7 +138,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null, """
             UPDATE idempotency_keys SET lease_expires_at = @leaseExpires
             WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token
@@ -140,7 +148,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task<bool> ReleaseAsync(IdempotencyLease lease, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null,
             // Never a key that owns an operation: a retry must resume it, not start a second one.
             "DELETE FROM idempotency_keys WHERE caller_id = @caller AND idempotency_key = @key AND state = 'inFlight' AND lease_token = @token AND operation_id IS NULL",
@@ -149,7 +157,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null, $"DELETE FROM idempotency_keys WHERE {PurgeCondition}", [("now", Now())], cancellationToken);
     }
 
@@ -204,7 +212,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         Guid organizationId, IdempotencyLease lease, DateTimeOffset ettReadAt,
         Func<ReservedCertificates, NewOperation?> plan, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await database.LockOrganizationAsync(connection, transaction, organizationId, cancellationToken);
 
@@ -358,7 +366,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     {
         if (!OperationStatusRules.CanMove(from, to)) throw new ArgumentException($"A leg cannot move from {from} to {to}.", nameof(to));
 
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         var leg = (await Sql.QueryAsync(connection, null, """
             SELECT l.operation_id, o.organization_id, l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id
             FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id WHERE l.leg_id = @leg
@@ -435,14 +443,14 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task<bool> RecordStillPendingAsync(Guid legId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET updated_at = @now WHERE leg_id = @leg AND status = @submitted",
             [("now", Now()), ("leg", Sql.Text(legId)), ("submitted", Sql.Name(LegStatus.Submitted))], cancellationToken) == 1;
     }
 
     public async Task<int> RecordStatusFailureAsync(Guid legId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         var counted = await Sql.QueryAsync(connection, null, """
             UPDATE operation_legs SET status_failures = status_failures + 1, updated_at = @now WHERE leg_id = @leg AND status = @submitted
             RETURNING status_failures
@@ -458,7 +466,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task<bool> RecordUndecidedAsync(Guid legId, string detail, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET detail = @detail, updated_at = @now WHERE leg_id = @leg AND status = @unknown",
             [("detail", detail), ("now", Now()), ("leg", Sql.Text(legId)), ("unknown", Sql.Name(LegStatus.Unknown))], cancellationToken) == 1;
     }
@@ -486,7 +494,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     public async Task ReleaseAsync(WorkerClaim claim, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @token",
             [("token", Sql.Text(claim.Token))], cancellationToken);
     }
@@ -498,7 +506,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     private async Task<IReadOnlyList<JournalLeg>> ClaimLegsAsync(
         string condition, IEnumerable<(string, object?)> parameters, int limit, WorkerClaim claim, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForWritingAsync(cancellationToken);
         List<(string, object?)> all = [.. parameters, ("now", Now()), ("limit", (long)limit), ("token", Sql.Text(claim.Token)), ("until", Sql.Millis(claim.Until))];
         await Sql.ExecuteAsync(connection, null, $"""
             UPDATE operation_legs SET claimed_by = @token, claimed_until = @until

@@ -12,7 +12,11 @@ internal abstract class StoreDatabase : IAsyncDisposable
     /// <summary>Column type for byte strings in DDL.</summary>
     public abstract string BytesType { get; }
 
+    /// <summary>A connection for reading.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>A connection for work that writes (a reading start included), held for that work only.</summary>
+    public virtual Task<DbConnection> OpenForWritingAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
     /// <summary>Serializes schema migration between instances starting at once; holds until the transaction ends.</summary>
     public abstract Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
@@ -59,11 +63,44 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
         public bool Full;
     }
 
+    /// <summary>
+    /// SQLite lets one writer into the file at a time and puts the others to sleep and retry (its busy handler, then
+    /// Microsoft.Data.Sqlite's 150 ms sleeps), each blocking a thread: writers of this process take turns instead,
+    /// waiting without a thread, so the next one writes the moment the last one is done. Other processes on the file
+    /// still meet busy_timeout.
+    /// </summary>
+    private readonly SemaphoreSlim writerTurn = new(1, 1);
+
+    private static readonly TimeSpan WriterTurnTimeout = TimeSpan.FromSeconds(30);
+
     public override string BytesType => "BLOB";
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        OpenAsync(new SqliteConnection(connectionString), cancellationToken);
+
+    public override async Task<DbConnection> OpenForWritingAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(connectionString);
+        // As long as SQLite itself would wait: a turn never given back (a connection never closed) fails as "locked".
+        if (!await writerTurn.WaitAsync(WriterTurnTimeout, cancellationToken))
+            throw new SqliteException($"No turn to write within {WriterTurnTimeout.TotalSeconds} s: database is locked.", 5 /* SQLITE_BUSY */);
+        // A connection that fails to open is disposed, which gives the turn back.
+        return await OpenAsync(new WriterConnection(connectionString, writerTurn), cancellationToken);
+    }
+
+    /// <summary>A connection that gives the writer's turn back when it closes (disposing closes it).</summary>
+    private sealed class WriterConnection(string connectionString, SemaphoreSlim turn) : SqliteConnection(connectionString)
+    {
+        private int closed;
+
+        public override void Close()
+        {
+            base.Close();
+            if (Interlocked.Exchange(ref closed, 1) == 0) turn.Release();
+        }
+    }
+
+    private async Task<DbConnection> OpenAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
         try
         {
             await connection.OpenAsync(cancellationToken);

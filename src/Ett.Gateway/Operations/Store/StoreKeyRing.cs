@@ -7,7 +7,7 @@ namespace Ett.Gateway.Operations.Store;
 /// ASP.NET Core Data Protection's key ring in the operations store (migration 6), so every gateway instance on the store
 /// reads the keys any of them created (as <c>PersistKeysToDbContext</c> does with EF Core).
 /// </summary>
-internal sealed class StoreKeyRing(StoreDatabase database, SqlOperationsStore schema, TimeProvider time) : IXmlRepository
+internal sealed class StoreKeyRing(SqlOperationsStore schema, TimeProvider time) : IXmlRepository
 {
     // IXmlRepository is synchronous; Data Protection calls it from no synchronization context, so waiting cannot deadlock.
     public IReadOnlyCollection<XElement> GetAllElements() => GetAllElementsAsync().GetAwaiter().GetResult();
@@ -16,8 +16,7 @@ internal sealed class StoreKeyRing(StoreDatabase database, SqlOperationsStore sc
 
     private async Task<IReadOnlyCollection<XElement>> GetAllElementsAsync()
     {
-        await schema.InitializeAsync();
-        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var connection = await schema.OpenAsync(CancellationToken.None);
         var rows = await Sql.QueryAsync(connection, null, "SELECT xml FROM data_protection_keys ORDER BY stored_at, element_id", [],
             reader => reader.GetString(0), CancellationToken.None);
         return [.. rows.Select(xml => XElement.Parse(xml))];
@@ -25,8 +24,7 @@ internal sealed class StoreKeyRing(StoreDatabase database, SqlOperationsStore sc
 
     private async Task StoreElementAsync(XElement element, string friendlyName)
     {
-        await schema.InitializeAsync();
-        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var connection = await schema.OpenForWritingAsync(CancellationToken.None);
         await Sql.ExecuteAsync(connection, null,
             "INSERT INTO data_protection_keys (element_id, friendly_name, xml, stored_at) VALUES (@id, @name, @xml, @at)",
             [("id", Guid.CreateVersion7(time.GetUtcNow()).ToString("D")), ("name", friendlyName),

@@ -8,7 +8,8 @@ namespace Ett.Gateway.Tests.Operations.Store;
 
 /// <summary>
 /// SQLite syncs its write-ahead log to disk only where exactly-once needs it: a leg's intent, committed before ETT's
-/// POST. Every other commit survives a crash of the process (it is in the log) without waiting for the disk.
+/// POST. Every other commit survives a crash of the process (it is in the log) without waiting for the disk. Writers
+/// of one process take turns rather than sleeping in SQLite's busy handler.
 /// </summary>
 public sealed class SqliteDurabilityTests : IDisposable
 {
@@ -89,6 +90,46 @@ public sealed class SqliteDurabilityTests : IDisposable
         Assert.Equal(OperationStatus.Completed, (await store.GetOperationAsync(operation.Id, CancellationToken.None))!.Status);
     }
 
+    [Fact]
+    public async Task Writers_of_one_process_take_turns_while_readers_go_on()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+        var first = await database.OpenForWritingAsync(CancellationToken.None);
+
+        var second = database.OpenForWritingAsync(CancellationToken.None);
+        Assert.False(second.IsCompleted);
+        await using (var reader = await database.OpenAsync(CancellationToken.None))
+        {
+            Assert.Equal("wal", await PragmaAsync(reader, "journal_mode"));
+        }
+        Assert.False(second.IsCompleted);
+
+        await first.DisposeAsync();
+        await using var next = await second;
+        Assert.Equal("1", await PragmaAsync(next, "synchronous"));
+    }
+
+    [Fact]
+    public async Task A_writer_that_gives_up_waiting_or_fails_to_open_leaves_the_turn_to_the_next()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+        var first = await database.OpenForWritingAsync(CancellationToken.None);
+        using var giveUp = new CancellationTokenSource();
+        var impatient = database.OpenForWritingAsync(giveUp.Token);
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient);
+        await first.DisposeAsync();
+        await (await database.OpenForWritingAsync(CancellationToken.None)).DisposeAsync();
+
+        // Turns that leaked would make the second attempt wait and fail as "locked" (SQLITE_BUSY) instead.
+        await using var missing = new SqliteStoreDatabase(Path.Combine(directory, "no-such-directory", "operations.db"));
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var failed = await Assert.ThrowsAsync<SqliteException>(() => missing.OpenForWritingAsync(CancellationToken.None));
+            Assert.Equal(14, failed.SqliteErrorCode); // SQLITE_CANTOPEN
+        }
+    }
+
     /// <summary>The SQLite database, counting the transactions begun durable.</summary>
     private sealed class CountingDatabase(StoreDatabase inner) : StoreDatabase
     {
@@ -97,6 +138,7 @@ public sealed class SqliteDurabilityTests : IDisposable
         public override string BytesType => inner.BytesType;
         public override string SkipLocked => inner.SkipLocked;
         public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
+        public override Task<DbConnection> OpenForWritingAsync(CancellationToken cancellationToken) => inner.OpenForWritingAsync(cancellationToken);
 
         public override Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
             inner.LockSchemaAsync(connection, transaction, cancellationToken);
