@@ -3,6 +3,7 @@ using Ett.Gateway.Upstream;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Ett.Gateway.Callers;
@@ -44,6 +45,15 @@ public static class CallerPolicies
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         foreach (var permission in All)
             authorization.AddPolicy(permission, p => p.RequireAuthenticatedUser().AddRequirements(new EttPermissionRequirement(permission)));
+
+        // ASP.NET Core registers these transient, so the authorization middleware built their graph again for every
+        // request; none of them holds request state (the handlers here are singletons, the policies fixed at start).
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>());
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationHandlerProvider, DefaultAuthorizationHandlerProvider>());
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationEvaluator, DefaultAuthorizationEvaluator>());
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationHandlerContextFactory, DefaultAuthorizationHandlerContextFactory>());
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationService, DefaultAuthorizationService>());
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, PolicyEvaluator>());
         return services;
     }
 }
@@ -126,14 +136,14 @@ internal sealed class AccessRefusalWriter(IProblemDetailsService problems) : IAu
 {
     private readonly AuthorizationMiddlewareResultHandler standard = new();
 
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
-    {
-        if (!authorizeResult.Forbidden || authorizeResult.AuthorizationFailure?.FailureReasons.OfType<AccessRefusal>().FirstOrDefault() is not { } refusal)
-        {
-            await standard.HandleAsync(next, context, policy, authorizeResult);
-            return;
-        }
+    /// <summary>Not async: a request that may go on does so without a state machine of its own.</summary>
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult) =>
+        !authorizeResult.Forbidden || authorizeResult.AuthorizationFailure?.FailureReasons.OfType<AccessRefusal>().FirstOrDefault() is not { } refusal
+            ? standard.HandleAsync(next, context, policy, authorizeResult)
+            : RefuseAsync(context, refusal);
 
+    private async Task RefuseAsync(HttpContext context, AccessRefusal refusal)
+    {
         ProblemDetails problem = refusal.Status == StatusCodes.Status400BadRequest
             ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [EttPermissionHandler.OrganizationParameter] = [refusal.Message] })
             {

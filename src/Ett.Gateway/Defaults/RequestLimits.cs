@@ -12,14 +12,14 @@ namespace Ett.Gateway.Defaults;
 /// </summary>
 internal sealed class RequestLimits(RequestDelegate next, IOptions<LimitsOptions> options, IProblemDetailsService problems)
 {
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Not async: a request within the limits goes on without a state machine of its own.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var limits = options.Value;
         if (HeaderBytes(context.Request.Headers) > limits.MaxHeaderBytes)
         {
-            await RefuseAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemTypes.HeadersTooLarge,
+            return RefuseAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemTypes.HeadersTooLarge,
                 "Request headers too large", $"The request's headers exceed {limits.MaxHeaderBytes} bytes.");
-            return;
         }
 
         var maxBody = context.Request.Path.StartsWithSegments(PassthroughExtensions.Prefix)
@@ -27,16 +27,15 @@ internal sealed class RequestLimits(RequestDelegate next, IOptions<LimitsOptions
             : limits.MaxBodyBytes;
         if (context.Request.ContentLength > maxBody)
         {
-            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge,
+            return RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge,
                 "Request body too large", $"The request body exceeds {maxBody} bytes.");
-            return;
         }
 
         // A body without Content-Length is counted as it is read, on any server: past the limit reading fails with a
         // BadHttpRequestException 413, which GatewayProblemHandler answers as a problem.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = maxBody;
         context.Request.Body = new LimitedBody(context.Request.Body, maxBody);
-        await next(context);
+        return next(context);
     }
 
     private sealed class LimitedBody(Stream inner, long limit) : Stream

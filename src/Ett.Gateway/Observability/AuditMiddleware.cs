@@ -13,15 +13,15 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditStore 
 {
     private const int MaxPathLength = 512;
 
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!IsStateChanging(context.Request.Method) || context.Request.Path.StartsWithSegments("/sandbox")
-            || Caller.IdOf(context.User) is not { } callerId)
-        {
-            await next(context);
-            return;
-        }
+    /// <summary>Not async for what is not audited (every read): it goes on without a state machine of its own.</summary>
+    public Task InvokeAsync(HttpContext context) =>
+        !IsStateChanging(context.Request.Method) || context.Request.Path.StartsWithSegments("/sandbox")
+            || Caller.IdOf(context.User) is not { } callerId
+            ? next(context)
+            : AuditAsync(context, callerId);
 
+    private async Task AuditAsync(HttpContext context, string callerId)
+    {
         var details = new AuditDetails();
         context.Features.Set(details);
         int? failedWith = null;

@@ -1,4 +1,5 @@
 using Ett.Gateway.Errors;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Ett.Gateway.Observability;
@@ -19,11 +20,7 @@ internal sealed class CorrelationMiddleware(RequestDelegate next, TimeProvider t
 
         context.Features.Set(new CorrelationFeature(id));
         // Set when the response starts, after anything (the passthrough's error mapping) has cleared the headers.
-        context.Response.OnStarting(() =>
-        {
-            context.Response.Headers[Correlation.HeaderName] = id;
-            return Task.CompletedTask;
-        });
+        context.Response.OnStarting(SetHeader, context);
 
         using var _ = Correlation.Begin(id, logger);
         if (!valid)
@@ -47,6 +44,14 @@ internal sealed class CorrelationMiddleware(RequestDelegate next, TimeProvider t
         }
         await next(context);
     }
+
+    /// <summary>Static, with the context as its state: no closure or delegate per request.</summary>
+    private static readonly Func<object, Task> SetHeader = static state =>
+    {
+        var context = (HttpContext)state;
+        context.Response.Headers[Correlation.HeaderName] = context.Features.GetRequiredFeature<CorrelationFeature>().Id;
+        return Task.CompletedTask;
+    };
 }
 
 /// <summary>Sends the current correlation id to ETT on the typed client's calls (ETT ignores headers it does not know).</summary>

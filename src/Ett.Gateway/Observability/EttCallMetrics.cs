@@ -10,8 +10,6 @@ namespace Ett.Gateway.Observability;
 /// </summary>
 internal sealed class EttCallMetrics(GatewayMetrics metrics, ApiVersionPins pins, TimeProvider time) : DelegatingHandler
 {
-    private const string StartedItem = "Ett.Observability.PassthroughStarted";
-
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -39,17 +37,18 @@ internal sealed class EttCallMetrics(GatewayMetrics metrics, ApiVersionPins pins
     {
         transforms.AddRequestTransform(context =>
         {
-            context.HttpContext.Items[StartedItem] = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetTimestamp();
+            Passthrough.PassthroughCall.Of(context.HttpContext).StartedTimestamp = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetTimestamp();
             return ValueTask.CompletedTask;
         });
         transforms.AddResponseTransform(context =>
         {
-            if (context.HttpContext.Items[StartedItem] is not long started) return ValueTask.CompletedTask;
+            if (Passthrough.PassthroughCall.Find(context.HttpContext) is not { StartedTimestamp: { } started } call) return ValueTask.CompletedTask;
             var services = context.HttpContext.RequestServices;
             var status = context.ProxyResponse is { } response
                 ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : "error";
-            services.GetRequiredService<GatewayMetrics>().EttRequest(ApiGroup.ForPath((context.HttpContext.Request.Path.Value ?? "").AsSpan(Passthrough.PassthroughExtensions.Prefix.Length).TrimStart('/')).Name,
+            var group = call.Group ?? ApiGroup.ForPath((context.HttpContext.Request.Path.Value ?? "").AsSpan(Passthrough.PassthroughExtensions.Prefix.Length).TrimStart('/'));
+            services.GetRequiredService<GatewayMetrics>().EttRequest(group.Name,
                 context.HttpContext.Request.Method, status, "passthrough", services.GetRequiredService<TimeProvider>().GetElapsedTime(started));
             return ValueTask.CompletedTask;
         });

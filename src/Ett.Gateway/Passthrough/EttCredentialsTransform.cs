@@ -13,15 +13,10 @@ namespace Ett.Gateway.Passthrough;
 /// </summary>
 internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVersionPins pins, IProblemDetailsService problems)
 {
-    private const string ProxiedItem = "Ett.Passthrough.Proxied";
-
     /// <summary>The header value of the current token, built once per token instead of once per request.</summary>
     private volatile BearerHeader? _header;
 
     private sealed record BearerHeader(EttAccessToken Token, string Value);
-
-    /// <summary>What the response transform needs from the request transform.</summary>
-    private sealed record Proxied(EttAccessToken Token, ApiGroup Group, string Version);
 
     public async ValueTask ApplyAsync(RequestTransformContext context)
     {
@@ -44,9 +39,10 @@ internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVer
             return;
         }
 
-        var group = ApiGroup.ForPath(context.Path.Value.AsSpan());
-        var version = pins.VersionOf(group);
-        http.Items[ProxiedItem] = new Proxied(token, group, version);
+        var call = PassthroughCall.Of(http);
+        var group = call.Group = ApiGroup.ForPath(context.Path.Value.AsSpan());
+        var version = call.Version = pins.VersionOf(group);
+        call.Token = token;
         context.ProxyRequest.Headers.Remove(HeaderNames.Authorization);
         context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, HeaderFor(token));
         context.ProxyRequest.Headers.Remove(ApiVersionPins.HeaderName);
@@ -62,11 +58,10 @@ internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVer
 
     public async ValueTask ObserveAsync(ResponseTransformContext context)
     {
-        if (context.ProxyResponse is not { } response || context.HttpContext.Items[ProxiedItem] is not Proxied proxied) return;
-        var token = proxied.Token;
+        if (context.ProxyResponse is not { } response || PassthroughCall.Find(context.HttpContext) is not { Token: { } token, Group: { } group } call) return;
 
         if (response.Headers.Contains(DeprecatedVersions) || response.Headers.Contains(Sunset))
-            pins.Observe(proxied.Group, proxied.Version, name => response.Headers.TryGetValues(name, out var values) ? values : []);
+            pins.Observe(group, call.Version, name => response.Headers.TryGetValues(name, out var values) ? values : []);
 
         var stale = response.StatusCode == HttpStatusCode.Unauthorized ||
             (response.StatusCode == HttpStatusCode.Forbidden && OrganizationOf(context.HttpContext) is { } org &&

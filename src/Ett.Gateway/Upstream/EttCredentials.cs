@@ -12,7 +12,7 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
     /// The token for a request: an explicitly named client, else the client whose consents include the organization,
     /// else the first configured client.
     /// </summary>
-    public async Task<EttAccessToken> ForRequestAsync(string? clientName, Guid? organizationId, CancellationToken cancellationToken)
+    public async ValueTask<EttAccessToken> ForRequestAsync(string? clientName, Guid? organizationId, CancellationToken cancellationToken)
     {
         clientName ??= organizationId is { } org ? await ClientForAsync(org, cancellationToken) : DefaultClient;
         var token = await tokens.GetAsync(clientName, cancellationToken);
@@ -42,7 +42,7 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
     public void Drop(EttAccessToken stale) => tokens.Drop(stale);
 
     /// <summary>The configured client that serves an organization (the first one when none has its consent).</summary>
-    public async Task<string> ClientForAsync(Guid organizationId, CancellationToken cancellationToken)
+    public async ValueTask<string> ClientForAsync(Guid organizationId, CancellationToken cancellationToken)
     {
         var clients = options.CurrentValue.EffectiveClients;
         if (clients.Count <= 1) return DefaultClient;
