@@ -11,19 +11,25 @@ namespace Ett.Gateway.Defaults;
 /// <summary>Per-caller token buckets (ASP.NET Core rate limiting), partitioned by the authenticated caller id.</summary>
 internal static class CallerRateLimits
 {
-    public static PartitionedRateLimiter<HttpContext> Create(LimitsOptions limits) =>
-        PartitionedRateLimiter.Create<HttpContext, string>(context =>
+    public static PartitionedRateLimiter<HttpContext> Create(LimitsOptions limits)
+    {
+        var bucket = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.CallerTokenLimit,
+            TokensPerPeriod = limits.CallerTokensPerPeriod,
+            ReplenishmentPeriod = limits.CallerReplenishmentPeriod,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+        // Made once: it runs for a caller's first request only, but a lambda made per request would be a delegate and a
+        // closure per request (RateLimitPartition.GetTokenBucketLimiter makes both). Each limiter copies the options.
+        Func<string, RateLimiter> newBucket = _ => new TokenBucketRateLimiter(bucket);
+        return PartitionedRateLimiter.Create<HttpContext, string>(context =>
             context.User.Identity?.IsAuthenticated == true && Caller.IdOf(context.User) is { } caller
-                ? RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.CallerTokenLimit,
-                    TokensPerPeriod = limits.CallerTokensPerPeriod,
-                    ReplenishmentPeriod = limits.CallerReplenishmentPeriod,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                })
+                ? new RateLimitPartition<string>(caller, newBucket)
                 // Unauthenticated requests get their 401 from authorization; health probes are not throttled.
                 : RateLimitPartition.GetNoLimiter(""));
+    }
 
     public static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
