@@ -19,7 +19,8 @@ internal static class CallerRateLimits
             TokensPerPeriod = limits.CallerTokensPerPeriod,
             ReplenishmentPeriod = limits.CallerReplenishmentPeriod,
             QueueLimit = 0,
-            AutoReplenishment = true,
+            // The partitioned limiter's one timer replenishes every caller's bucket, as GetTokenBucketLimiter arranges.
+            AutoReplenishment = false,
         };
         // Made once: it runs for a caller's first request only, but a lambda made per request would be a delegate and a
         // closure per request (RateLimitPartition.GetTokenBucketLimiter makes both). Each limiter copies the options.
