@@ -19,11 +19,11 @@ internal sealed class PassthroughCall
 
     public string Version { get; set; } = "";
 
+    /// <summary>The request's entry, made by the first transform that asks.</summary>
     public static PassthroughCall Of(HttpContext http)
     {
-        if (http.Items.TryGetValue(Key, out var found) && found is PassthroughCall call) return call;
-        call = new PassthroughCall();
-        http.Items[Key] = call;
+        if (Find(http) is { } call) return call;
+        http.Items[Key] = call = new PassthroughCall();
         return call;
     }
 
