@@ -5,14 +5,14 @@ using System.Text.Json.Serialization;
 namespace Ett.Gateway.Upstream;
 
 /// <summary>
-/// Reads a certificate's attributes (an object of strings) into a dictionary sized for ETT's twenty-odd attributes, with
-/// the names and the short values that every certificate repeats (<c>energyTag_GcIssuer</c>, <c>DK1</c>, <c>Yes</c>)
-/// taken from a bounded pool instead of allocated again for each certificate of a page: they were most of what a
-/// certificates page cost. Once the pool is full it only answers what it holds. Writes as the default converter does.
+/// Reads a certificate's attributes (an object of strings) into <see cref="EttAttributes"/>, with the names and the
+/// short values that every certificate repeats (<c>energyTag_GcIssuer</c>, <c>DK1</c>, <c>Yes</c>) taken from a bounded
+/// pool instead of allocated again for each certificate of a page: they were most of what a certificates page cost.
+/// Once the pool is full it only answers what it holds. Writes as a dictionary is written.
 /// </summary>
-internal sealed class EttAttributesConverter : JsonConverter<Dictionary<string, string>>
+internal sealed class EttAttributesConverter : JsonConverter<EttAttributes>
 {
-    private const int ExpectedCount = 24;
+    private const int ExpectedCount = 32;
     private const int MaxNameLength = 64;
     private const int MaxValueLength = 16;
     private const int MaxPooled = 2048;
@@ -22,29 +22,52 @@ internal sealed class EttAttributesConverter : JsonConverter<Dictionary<string, 
     private static int _pooled;
     private static readonly ConcurrentDictionary<byte[], string>.AlternateLookup<ReadOnlySpan<byte>> PoolByUtf8 = Pool.GetAlternateLookup<ReadOnlySpan<byte>>();
 
-    public override Dictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    // The attributes of the certificate being read, copied out at its end: one array of the right size per certificate.
+    // Reading is synchronous, so one buffer per thread serves every read.
+    [ThreadStatic] private static KeyValuePair<string, string>[]? _read;
+
+    public override EttAttributes? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("Certificate attributes must be an object.");
-        var attributes = new Dictionary<string, string>(ExpectedCount);
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        var read = _read ??= new KeyValuePair<string, string>[ExpectedCount];
+        var count = 0;
+        try
         {
-            var name = Pooled(ref reader, MaxNameLength);
-            reader.Read();
-            attributes[name] = reader.TokenType switch
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                JsonTokenType.String => Pooled(ref reader, MaxValueLength),
-                JsonTokenType.Null => null!,
-                _ => throw new JsonException($"Certificate attribute {name} must be a string."),
-            };
+                var name = Pooled(ref reader, MaxNameLength);
+                reader.Read();
+                var value = reader.TokenType switch
+                {
+                    JsonTokenType.String => Pooled(ref reader, MaxValueLength),
+                    JsonTokenType.Null => null!,
+                    _ => throw new JsonException($"Certificate attribute {name} must be a string."),
+                };
+                // A name sent twice keeps its first place and its last value, as a dictionary read keeps it.
+                var at = EttAttributes.IndexOf(read.AsSpan(0, count), name);
+                if (at >= 0)
+                {
+                    read[at] = new(read[at].Key, value);
+                    continue;
+                }
+                if (count == read.Length) Array.Resize(ref read, read.Length * 2);
+                read[count++] = new(name, value);
+            }
+            return count == 0 ? EttAttributes.Empty : new EttAttributes(read.AsSpan(0, count).ToArray());
         }
-        return attributes;
+        finally
+        {
+            // The strings stay with the certificate, not with the thread.
+            read.AsSpan(0, count).Clear();
+            _read = read;
+        }
     }
 
-    public override void Write(Utf8JsonWriter writer, Dictionary<string, string> value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, EttAttributes value, JsonSerializerOptions options)
     {
         writer.WriteStartObject();
-        foreach (var (name, text) in value)
+        foreach (var (name, text) in value.AsSpan())
         {
             writer.WritePropertyName(options.DictionaryKeyPolicy?.ConvertName(name) ?? name);
             writer.WriteStringValue(text);

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 namespace Ett.Gateway.Upstream;
 
 // ETT's wire shapes, as ETT-API.md §2 describes them: unix seconds, Wh, enum casing as ETT sends it (read
@@ -69,7 +68,7 @@ public sealed record EttCertificate(
     long End,
     string GridArea,
     string CertificateType,
-    [property: JsonConverter(typeof(EttAttributesConverter))] Dictionary<string, string>? Attributes);
+    EttAttributes? Attributes);
 
 /// <summary>
 /// A certificate as planning reads it: of its attributes only <c>isTrial</c>. A production certificate carries about
@@ -89,7 +88,7 @@ public sealed record EttPlannableCertificate(
 
 public sealed record EttTrialAttribute(string? IsTrial);
 
-public sealed record EttClaimedCertificate(EttFederatedStreamId FederatedStreamId, long Start, long End, string GridArea, Dictionary<string, string>? Attributes);
+public sealed record EttClaimedCertificate(EttFederatedStreamId FederatedStreamId, long Start, long End, string GridArea, EttAttributes? Attributes);
 
 public sealed record EttClaim(Guid ClaimId, long Quantity, EttClaimedCertificate ProductionCertificate, EttClaimedCertificate ConsumptionCertificate, long? UpdatedAt);
 

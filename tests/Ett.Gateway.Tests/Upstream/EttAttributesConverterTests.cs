@@ -3,7 +3,7 @@ using Ett.Gateway.Upstream;
 
 namespace Ett.Gateway.Tests.Upstream;
 
-/// <summary>The pooled attribute reader must read exactly what System.Text.Json's own dictionary reading reads.</summary>
+/// <summary>The pooled attribute reader must read exactly what System.Text.Json's own dictionary reading reads, in the same order.</summary>
 public class EttAttributesConverterTests
 {
     private const string Certificate = """
@@ -19,6 +19,8 @@ public class EttAttributesConverterTests
         """{"a-name-that-is-longer-than-sixty-four-characters-and-so-never-pooled-by-the-reader":"1"}""",
         """{"nothing":null,"empty":""}""",
         """{"twice":"first","twice":"second"}""",
+        """{"a":"1","twice":"first","b":"2","twice":"second","c":"3"}""",
+        """{"twice":"first","tw\u0069ce":"escaped"}""",
         """{}""",
         "null",
     ];
@@ -32,7 +34,39 @@ public class EttAttributesConverterTests
         var pooled = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
         var plain = JsonSerializer.Deserialize<Dictionary<string, string>?>(attributes, EttRequest.Json);
 
-        Assert.Equal(plain, pooled.Attributes);
+        // In order: the page writes them out as ETT sent them.
+        Assert.Equal(plain?.ToList(), pooled.Attributes?.ToList());
+        foreach (var (name, value) in plain ?? [])
+        {
+            Assert.Equal(value, pooled.Attributes![name]);
+            Assert.True(pooled.Attributes.ContainsKey(name));
+        }
+        Assert.Equal(plain?.Count, pooled.Attributes?.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Attributes))]
+    public void Writes_what_the_default_writer_writes(string attributes)
+    {
+        var pooled = JsonSerializer.Deserialize<EttCertificate>(Certificate.Replace("ATTRIBUTES", attributes), EttRequest.Json)!;
+        var plain = JsonSerializer.Deserialize<Dictionary<string, string>?>(attributes, EttRequest.Json);
+
+        Assert.Equal(JsonSerializer.Serialize(plain, EttRequest.Json), JsonSerializer.Serialize(pooled.Attributes, EttRequest.Json));
+        Assert.Equal(JsonSerializer.Serialize<IReadOnlyDictionary<string, string>?>(plain, EttRequest.Json),
+            JsonSerializer.Serialize<IReadOnlyDictionary<string, string>?>(pooled.Attributes, EttRequest.Json));
+    }
+
+    [Fact]
+    public void More_attributes_than_the_read_buffer_holds_are_all_read()
+    {
+        var many = Enumerable.Range(0, 100).ToDictionary(i => $"attribute{i}", i => $"value{i}");
+        var json = Certificate.Replace("ATTRIBUTES", JsonSerializer.Serialize(many));
+
+        var first = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
+        var next = JsonSerializer.Deserialize<EttCertificate>(Certificate.Replace("ATTRIBUTES", """{"only":"one"}"""), EttRequest.Json)!.Attributes!;
+
+        Assert.Equal(many.ToList(), first.ToList());
+        Assert.Equal([new("only", "one")], next.ToList());
     }
 
     [Theory]
@@ -57,6 +91,7 @@ public class EttAttributesConverterTests
         var second = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
 
         Assert.Same(first.Keys.First(), second.Keys.First());
+        Assert.Same(first["energyTag_GcIssuer"], second["energyTag_GcIssuer"]);
         Assert.Same(first["energyTag_Sponsored"], second["energyTag_Sponsored"]);
     }
 

@@ -43,6 +43,6 @@ internal sealed record Certificate
         Start = DateTimeOffset.FromUnixTimeSeconds(certificate.Start),
         End = DateTimeOffset.FromUnixTimeSeconds(certificate.End),
         QuantityWh = certificate.Quantity,
-        Attributes = certificate.Attributes ?? [],
+        Attributes = certificate.Attributes ?? EttAttributes.Empty,
     };
 }

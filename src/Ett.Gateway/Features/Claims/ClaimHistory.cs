@@ -43,7 +43,7 @@ internal sealed record ClaimedCertificate
         Start = DateTimeOffset.FromUnixTimeSeconds(certificate.Start),
         End = DateTimeOffset.FromUnixTimeSeconds(certificate.End),
         GridArea = certificate.GridArea,
-        Attributes = certificate.Attributes ?? [],
+        Attributes = certificate.Attributes ?? EttAttributes.Empty,
     };
 }
 
