@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace Ett.Gateway.Upstream;
 
 // ETT's wire shapes, as ETT-API.md §2 describes them: unix seconds, Wh, enum casing as ETT sends it (read
@@ -59,16 +60,27 @@ public sealed record EttWalletEndpoint(EttWalletReference WalletReference);
 
 public sealed record EttReceiver(Guid ReceiverId);
 
-public sealed record EttFederatedStreamId(string Registry, Guid StreamId);
+public sealed record EttFederatedStreamId([property: JsonConverter(typeof(EttPooledStringConverter))] string Registry, Guid StreamId);
 
-public sealed record EttCertificate(
-    EttFederatedStreamId FederatedStreamId,
-    long Quantity,
-    long Start,
-    long End,
-    string GridArea,
-    string CertificateType,
-    EttAttributes? Attributes);
+/// <summary>
+/// A certificate as the certificates page reads it. Settable members, not a constructor or required ones: System.Text.Json
+/// reads those into a cache of the values first (an argument state and boxed numbers), for each of a page's certificates.
+/// </summary>
+public sealed record EttCertificate
+{
+    public EttFederatedStreamId FederatedStreamId { get; set; } = null!;
+    public long Quantity { get; set; }
+    public long Start { get; set; }
+    public long End { get; set; }
+
+    [JsonConverter(typeof(EttPooledStringConverter))]
+    public string GridArea { get; set; } = null!;
+
+    [JsonConverter(typeof(EttPooledStringConverter))]
+    public string CertificateType { get; set; } = null!;
+
+    public EttAttributes? Attributes { get; set; }
+}
 
 /// <summary>
 /// A certificate as planning reads it: of its attributes only <c>isTrial</c>. A production certificate carries about

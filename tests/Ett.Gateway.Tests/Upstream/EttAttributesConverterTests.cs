@@ -96,6 +96,30 @@ public class EttAttributesConverterTests
     }
 
     [Fact]
+    public void Registry_grid_area_and_type_repeated_by_certificates_are_one_string()
+    {
+        var json = Certificate.Replace("ATTRIBUTES", "null");
+
+        var first = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
+        var second = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
+
+        Assert.Equal(("Energinet.dk", "DK1", "production"), (first.FederatedStreamId.Registry, first.GridArea, first.CertificateType));
+        Assert.Same(first.FederatedStreamId.Registry, second.FederatedStreamId.Registry);
+        Assert.Same(first.GridArea, second.GridArea);
+        Assert.Same(first.CertificateType, second.CertificateType);
+    }
+
+    [Fact]
+    public void Escaped_certificate_members_read_as_their_text()
+    {
+        var json = Certificate.Replace("ATTRIBUTES", "null").Replace("\"DK1\"", "\"D\\u004B1\"").Replace("\"production\"", "\"pr\\u006Fduction\"");
+
+        var certificate = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
+
+        Assert.Equal(("DK1", "production"), (certificate.GridArea, certificate.CertificateType));
+    }
+
+    [Fact]
     public void Writes_as_it_reads()
     {
         var json = Certificate.Replace("ATTRIBUTES", """{"energyTag_GcIssuer":"Energinet","b":null}""");
