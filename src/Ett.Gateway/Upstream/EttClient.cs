@@ -167,8 +167,9 @@ public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResili
         var started = time.GetTimestamp();
         using var response = await SendRawAsync(request, ct, HttpCompletionOption.ResponseHeadersRead);
         var left = resilience.Value.Timeout - time.GetElapsedTime(started);
-        using var budget = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
-        using var read = CancellationTokenSource.CreateLinkedTokenSource(ct, budget.Token);
+        // One source for both ends of the read: the budget's timer, and the caller giving up.
+        using var read = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
+        using var caller = ct.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), read);
         try
         {
             await EttRequest.EnsureSuccessAsync(response, read.Token);
@@ -179,7 +180,7 @@ public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResili
             // A proxy's HTML page or a cut-off document is ETT failing, not the gateway.
             throw EttErrors.UnreadableBody(unreadable);
         }
-        catch (OperationCanceledException slow) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (OperationCanceledException slow) when (read.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw EttErrors.TimedOut(slow);
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ett.Gateway.Upstream;
 using Ett.Gateway.Validation;
 
@@ -54,7 +55,9 @@ internal static class OffsetPager
         }
         if (orderKey is not null) cut = BetweenKeys(scan.Items, cut, orderKey);
 
-        var items = scan.Items.Take(cut).Where(item => keep?.Invoke(item) != false).Select(map).ToList();
+        var items = new List<TItem>(cut);
+        foreach (var item in CollectionsMarshal.AsSpan(scan.Items)[..cut])
+            if (keep?.Invoke(item) != false) items.Add(map(item));
         var more = cut < scan.Items.Count || !scan.Exhausted;
         return new Page<TItem>
         {
