@@ -13,7 +13,8 @@ internal sealed class EttAttributesConverter : JsonConverter<EttAttributes>
 {
     private const int ExpectedCount = 32;
     private const int MaxNameLength = 64;
-    private const int MaxValueLength = 16;
+    // Long enough for the values one metering point repeats on all its certificates (GSRN, address, capacity).
+    private const int MaxValueLength = 64;
 
     // The attributes of the certificate being read, copied out at its end: one array of the right size per certificate.
     // Reading is synchronous, so one buffer per thread serves every read.

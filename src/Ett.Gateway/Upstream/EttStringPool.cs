@@ -21,8 +21,9 @@ internal static class EttStringPool
     /// <summary>The reader's string, pooled when it is at most <paramref name="maxLength"/> bytes.</summary>
     public static string Read(ref Utf8JsonReader reader, int maxLength)
     {
-        // Escaped or split text is rare in ETT's answers: it is read as it always is, and not pooled.
-        if (reader.HasValueSequence || reader.ValueIsEscaped || reader.ValueSpan.Length > maxLength) return reader.GetString()!;
+        // Escaped text (ETT escapes every non-ASCII letter, as in addresses) is pooled by its escaped form, which decodes
+        // to one text only; text split across buffers is rare, and read as it always is.
+        if (reader.HasValueSequence || reader.ValueSpan.Length > maxLength) return reader.GetString()!;
         var utf8 = reader.ValueSpan;
         if (PoolByUtf8.TryGetValue(utf8, out var pooled)) return pooled;
         var created = reader.GetString()!;

@@ -15,9 +15,10 @@ public class EttAttributesConverterTests
     [
         """{"energyTag_GcIssuer":"Energinet","energyTag_GcIssueMarketZone":"DK1","isTrial":"false"}""",
         """{"escaped\u0041name":"va\"lue\\n","unicode":"Århus Ø","emoji":"\uD83D\uDE00"}""",
-        """{"energyTag_ProductionDeviceLocation":"Vindmøllevej 1, 8000 Aarhus C — a value far longer than the pool takes","a":"x"}""",
+        """{"energyTag_ProductionDeviceLocation":"Vindmøllevej 1, 8000 Aarhus C — a value far longer than the pool takes, longer than sixty-four bytes","a":"x"}""",
         """{"a-name-that-is-longer-than-sixty-four-characters-and-so-never-pooled-by-the-reader":"1"}""",
         """{"nothing":null,"empty":""}""",
+        """{"escaped":"\u0041","plain":"A","\u0041":"name escaped","A":"plain name"}""",
         """{"twice":"first","twice":"second"}""",
         """{"a":"1","twice":"first","b":"2","twice":"second","c":"3"}""",
         """{"twice":"first","tw\u0069ce":"escaped"}""",
@@ -83,9 +84,9 @@ public class EttAttributesConverterTests
     }
 
     [Fact]
-    public void Names_and_short_values_repeated_by_certificates_are_one_string()
+    public void Names_and_values_repeated_by_certificates_are_one_string()
     {
-        var json = Certificate.Replace("ATTRIBUTES", """{"energyTag_GcIssuer":"Energinet","energyTag_Sponsored":"No"}""");
+        var json = Certificate.Replace("ATTRIBUTES", """{"energyTag_GcIssuer":"Energinet","energyTag_Sponsored":"No","energyTag_ProductionDeviceUniqueIdentification":"571313000000000017","energyTag_ProductionDeviceLocation":"Vindm\u00f8llevej 1, 8000 Aarhus C"}""");
 
         var first = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
         var second = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
@@ -93,6 +94,9 @@ public class EttAttributesConverterTests
         Assert.Same(first.Keys.First(), second.Keys.First());
         Assert.Same(first["energyTag_GcIssuer"], second["energyTag_GcIssuer"]);
         Assert.Same(first["energyTag_Sponsored"], second["energyTag_Sponsored"]);
+        Assert.Same(first["energyTag_ProductionDeviceUniqueIdentification"], second["energyTag_ProductionDeviceUniqueIdentification"]);
+        Assert.Equal("Vindmøllevej 1, 8000 Aarhus C", first["energyTag_ProductionDeviceLocation"]);
+        Assert.Same(first["energyTag_ProductionDeviceLocation"], second["energyTag_ProductionDeviceLocation"]);
     }
 
     [Fact]
