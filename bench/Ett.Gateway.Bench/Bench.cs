@@ -203,9 +203,9 @@ internal static class Bench
     private static async Task<ReadResult> MeasureReadAsync(BenchSettings s, HttpClient http, string token, ServerProcess upstream, ServerProcess gateway, string name, string url, Report report)
     {
         await ExpectAsync(http, token, url, HttpStatusCode.OK, null);
-        // As long as the passthrough's warm-up: the runtime's tiered compiler is still optimising a composite's larger code
-        // path after a second, and its CPU would be counted against the few requests of the measured run.
-        Wrk.Run(url, token, 8, s.WrkThreads, s.Warmup);
+        // Until the runtime's tiered compiler has optimised a composite's larger code path: its CPU would otherwise be
+        // counted against the few requests of the measured run.
+        Wrk.Run(url, token, 8, s.WrkThreads, s.CompositeWarmup);
         var ettBefore = await CountersAsync(http, upstream, "ettRequests");
         var before = gateway.Snapshot();
         var result = Wrk.Run(url, token, 8, s.WrkThreads, s.Composite);
