@@ -45,7 +45,7 @@ app.UseGatewayEdge();
 app.UseGatewayObservability();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseAuthentication();
+app.UseCallerAuthentication();
 app.UseGatewayAudit();
 app.UseGatewayDefaults();
 app.UseAuthorization();

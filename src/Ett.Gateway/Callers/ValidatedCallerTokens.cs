@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -104,11 +105,23 @@ public sealed class ValidatedCallerTokens
 /// events the other settings configured: <c>MessageReceived</c> answers a cached, still trusted token with its principal
 /// (no parameter clone, no token copy, no validation, no events); <c>TokenValidated</c> remembers a token once every
 /// other handler of the event accepted it. Microsoft.Identity.Web's handler also keeps the token for on-behalf-of
-/// calls, which the gateway never makes.
+/// calls, which the gateway never makes. <see cref="CachedCallerAuthentication"/> answers a cached token before the
+/// handler is made, for the schemes whose <c>MessageReceived</c> this is alone (<see cref="AnswersFirst"/>).
 /// </summary>
 internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostConfigureOptions<JwtBearerOptions>
 {
     private const string BearerPrefix = "Bearer ";
+    private static readonly JwtBearerEvents Defaults = new();
+
+    // The options (one per scheme and reload) whose MessageReceived was JwtBearer's own before this wrapped it.
+    private readonly ConditionalWeakTable<JwtBearerOptions, object> _answeredFirst = [];
+
+    /// <summary>
+    /// Whether a cached token of these options may be answered before JwtBearer's handler: no one else handles
+    /// <c>MessageReceived</c> (which could read the token from elsewhere or refuse the request), and the events are
+    /// not a type of their own or resolved from services (which would not run this class's handlers).
+    /// </summary>
+    public bool AnswersFirst(JwtBearerOptions options) => _answeredFirst.TryGetValue(options, out _);
 
     public void PostConfigure(string? name, JwtBearerOptions options)
     {
@@ -116,6 +129,8 @@ internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostCon
         options.Events ??= new JwtBearerEvents();
         var received = options.Events.OnMessageReceived;
         var validated = options.Events.OnTokenValidated;
+        if (options.EventsType is null && options.Events.GetType() == typeof(JwtBearerEvents) && received == Defaults.OnMessageReceived)
+            _answeredFirst.AddOrUpdate(options, Defaults);
         options.Events.OnMessageReceived = async context =>
         {
             await received(context);
@@ -139,13 +154,13 @@ internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostCon
     }
 
     /// <summary>The token of an <c>Authorization: Bearer …</c> header, as JwtBearer reads it, without copying it.</summary>
-    private static ReadOnlySpan<char> BearerOf(string? authorization) =>
+    internal static ReadOnlySpan<char> BearerOf(string? authorization) =>
         authorization is not null && authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
             ? authorization.AsSpan(BearerPrefix.Length).Trim()
             : [];
 
     /// <summary>Whether the key that verified the token is still among the keys validation would try now.</summary>
-    private static async ValueTask<bool> IsStillTrustedAsync(SecurityKey key, JwtBearerOptions options, CancellationToken cancellationToken)
+    internal static async ValueTask<bool> IsStillTrustedAsync(SecurityKey key, JwtBearerOptions options, CancellationToken cancellationToken)
     {
         var parameters = options.TokenValidationParameters;
         if (ReferenceEquals(parameters.IssuerSigningKey, key) || Holds(parameters.IssuerSigningKeys, key)) return true;
@@ -171,6 +186,7 @@ internal static class ValidatedCallerTokensExtensions
     public static IServiceCollection AddValidatedCallerTokenCache(this IServiceCollection services)
     {
         services.AddSingleton<ValidatedCallerTokens>();
-        return services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CallerTokenCaching>();
+        services.AddSingleton<CallerTokenCaching>();
+        return services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>>(provider => provider.GetRequiredService<CallerTokenCaching>());
     }
 }

@@ -1,10 +1,14 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -154,4 +158,108 @@ public class CachedCallerTokenEventsTests : GatewayTest
         Assert.Empty(Upstreams.EttRequests);
         Assert.Empty(Upstreams.TokenRequests);
     }
+}
+
+/// <summary>
+/// A cached token is answered by the gateway's authentication middleware before a JwtBearer handler is made, leaving
+/// what the framework's path leaves; anything else goes the framework's way.
+/// </summary>
+public class CachedCallerAuthenticationTests : GatewayTest
+{
+    private readonly ConcurrentQueue<SeenAfterThePipeline.Seen> _seen = new();
+
+    private string Path => $"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}";
+
+    protected override void Configure(IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter>(new SeenAfterThePipeline(_seen)));
+
+    [Fact]
+    public async Task A_cached_token_is_answered_before_JwtBearer_with_the_same_principal_and_features()
+    {
+        var caller = Gateway.CreateCaller(Upstreams.CallerToken(clientId: "app-1", roles: ["Ett.Read"]));
+
+        Assert.Equal(HttpStatusCode.OK, (await caller.GetAsync(Path)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await caller.GetAsync(Path)).StatusCode);
+        var refused = await caller.PostAsync($"/ett/wallet-api/transfers?organizationId={Upstreams.OwnOrganization}", new StringContent("{}"));
+
+        var seen = _seen.ToArray();
+        Assert.Equal(3, seen.Length);
+        Assert.NotEqual(SeenAfterThePipeline.Cached, seen[0].Feature); // validated by JwtBearer
+        Assert.All(seen[1..], s => Assert.Equal(SeenAfterThePipeline.Cached, s.Feature));
+        Assert.All(seen, s => Assert.Equal((true, JwtBearerDefaults.AuthenticationScheme, "app-1"), (s.Authenticated, s.Scheme, s.ClientId)));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode); // the cached principal's roles still decide
+        Assert.Equal(2, Upstreams.EttRequests.Count);
+    }
+
+    [Fact]
+    public async Task A_request_without_a_cached_token_goes_the_framework_s_way()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.CreateCaller(Upstreams.CallerToken(clientId: "app-1")).GetAsync(Path)).StatusCode);
+
+        var anonymous = await Gateway.CreateClient().GetAsync(Path);
+        var garbage = await Gateway.CreateCaller("not-a-token").GetAsync(Path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, garbage.StatusCode);
+        Assert.Equal(3, _seen.Count);
+        Assert.All(_seen, s => Assert.NotEqual(SeenAfterThePipeline.Cached, s.Feature));
+        Assert.Single(Upstreams.EttRequests);
+    }
+}
+
+/// <summary>Someone else's <c>MessageReceived</c> handler runs for every request: cached tokens then stay on JwtBearer's path.</summary>
+public class CachedCallerAuthenticationWithAnotherHandlerTests : GatewayTest
+{
+    private readonly ConcurrentQueue<SeenAfterThePipeline.Seen> _seen = new();
+    private int _received;
+
+    protected override void Configure(IWebHostBuilder builder) => builder.ConfigureTestServices(services =>
+    {
+        services.AddSingleton<IStartupFilter>(new SeenAfterThePipeline(_seen));
+        services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+        {
+            options.Events ??= new JwtBearerEvents();
+            options.Events.OnMessageReceived = _ =>
+            {
+                Interlocked.Increment(ref _received);
+                return Task.CompletedTask;
+            };
+        });
+    });
+
+    [Fact]
+    public async Task Its_handler_sees_every_request_and_the_token_is_still_answered_from_the_cache()
+    {
+        var caller = Gateway.CreateCaller(Upstreams.CallerToken(clientId: "app-1"));
+        var path = $"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}";
+
+        Assert.Equal(HttpStatusCode.OK, (await caller.GetAsync(path)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await caller.GetAsync(path)).StatusCode);
+
+        Assert.Equal(2, _received);
+        Assert.Equal(2, _seen.Count);
+        Assert.All(_seen, s => Assert.NotEqual(SeenAfterThePipeline.Cached, s.Feature));
+        Assert.Equal(1, Gateway.Services.GetRequiredService<ValidatedCallerTokens>().Count);
+        Assert.Equal(2, Upstreams.EttRequests.Count);
+    }
+}
+
+/// <summary>Records, after the whole pipeline, which authentication features a request was left with.</summary>
+internal sealed class SeenAfterThePipeline(ConcurrentQueue<SeenAfterThePipeline.Seen> seen) : IStartupFilter
+{
+    public const string Cached = nameof(CachedCallerAuthentication.CallerAuthenticated);
+
+    public sealed record Seen(string Feature, bool Authenticated, string? Scheme, string? ClientId);
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, inner) =>
+        {
+            await inner(context);
+            var result = context.Features.Get<IAuthenticateResultFeature>();
+            seen.Enqueue(new Seen(result?.GetType().Name ?? "none", context.User.Identity?.IsAuthenticated == true,
+                result?.AuthenticateResult?.Ticket?.AuthenticationScheme, context.User.FindFirst("client_id")?.Value));
+        });
+        next(app);
+    };
 }

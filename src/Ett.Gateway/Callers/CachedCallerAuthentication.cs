@@ -1,0 +1,120 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Features.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Ett.Gateway.Callers;
+
+/// <summary>
+/// ASP.NET Core's authentication middleware, answering a cached, still trusted caller token itself: with the token in
+/// <see cref="ValidatedCallerTokens"/> the framework would still make a scope's authentication service, a JwtBearer
+/// handler with its options and contexts and three layers of tasks, only for the handler's <c>MessageReceived</c>
+/// event to answer from the same cache. Here the answer is what that path leaves — the principal and the
+/// authentication features — and everything else (no token, unknown, expired or no longer trusted token, a
+/// <c>MessageReceived</c> handler of someone else's, a scheme that is not JwtBearer) goes through the framework's
+/// middleware as before, where JwtBearer validates and forgets what is no longer trusted.
+/// </summary>
+internal sealed class CachedCallerAuthentication(
+    RequestDelegate next,
+    IAuthenticationSchemeProvider schemes,
+    ValidatedCallerTokens cache,
+    CallerTokenCaching caching,
+    IOptionsMonitor<JwtBearerOptions> jwt)
+{
+    private readonly AuthenticationMiddleware _framework = new(next, schemes);
+
+    // The default authenticate scheme when it is JwtBearer's and no scheme handles requests itself, "" otherwise.
+    private string? _scheme;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (_scheme is not { } scheme) return ResolveSchemeAsync(context);
+        if (scheme.Length == 0) return _framework.Invoke(context);
+        var token = CallerTokenCaching.BearerOf(context.Request.Headers.Authorization);
+        if (token.IsEmpty || !cache.TryGet(scheme, token, out var entry)) return _framework.Invoke(context);
+        var options = jwt.Get(scheme);
+        if (!caching.AnswersFirst(options)) return _framework.Invoke(context);
+
+        var trusted = CallerTokenCaching.IsStillTrustedAsync(entry.SigningKey, options, context.RequestAborted);
+        if (!trusted.IsCompletedSuccessfully) return AfterTrustAsync(context, trusted, scheme, entry.Principal);
+        if (!trusted.Result) return _framework.Invoke(context);
+        Authenticate(context, scheme, entry.Principal);
+        return next(context);
+    }
+
+    private async Task AfterTrustAsync(HttpContext context, ValueTask<bool> trusted, string scheme, ClaimsPrincipal principal)
+    {
+        if (!await trusted)
+        {
+            await _framework.Invoke(context);
+            return;
+        }
+        Authenticate(context, scheme, principal);
+        await next(context);
+    }
+
+    private async Task ResolveSchemeAsync(HttpContext context)
+    {
+        var byDefault = await schemes.GetDefaultAuthenticateSchemeAsync();
+        var handlingRequests = await schemes.GetRequestHandlerSchemesAsync();
+        _scheme = byDefault is not null && !handlingRequests.Any() && typeof(JwtBearerHandler).IsAssignableFrom(byDefault.HandlerType)
+            ? byDefault.Name
+            : "";
+        await InvokeAsync(context);
+    }
+
+    /// <summary>What <see cref="AuthenticationMiddleware"/> leaves after a successful authentication.</summary>
+    private static void Authenticate(HttpContext context, string scheme, ClaimsPrincipal principal)
+    {
+        context.Features.Set<IAuthenticationFeature>(new AuthenticationFeature
+        {
+            OriginalPath = context.Request.Path,
+            OriginalPathBase = context.Request.PathBase,
+        });
+        var authenticated = new CallerAuthenticated(AuthenticateResult.Success(new AuthenticationTicket(principal, scheme)));
+        context.Features.Set<IHttpAuthenticationFeature>(authenticated);
+        context.Features.Set<IAuthenticateResultFeature>(authenticated);
+    }
+
+    /// <summary>The two features of a successful authentication, as the framework's own (internal) AuthenticationFeatures.</summary>
+    internal sealed class CallerAuthenticated(AuthenticateResult result) : IAuthenticateResultFeature, IHttpAuthenticationFeature
+    {
+        private AuthenticateResult? _result = result;
+        private ClaimsPrincipal? _user = result.Principal;
+
+        public AuthenticateResult? AuthenticateResult
+        {
+            get => _result;
+            set
+            {
+                _result = value;
+                _user = value?.Principal;
+            }
+        }
+
+        public ClaimsPrincipal? User
+        {
+            get => _user;
+            set
+            {
+                _user = value;
+                _result = null;
+            }
+        }
+    }
+}
+
+internal static class CachedCallerAuthenticationExtensions
+{
+    // The key UseAuthentication sets; without it WebApplication puts the framework's middleware in front of the pipeline.
+    private const string AuthenticationMiddlewareSet = "__AuthenticationMiddlewareSet";
+
+    /// <summary>In place of <c>UseAuthentication</c>: the same, with cached caller tokens answered first.</summary>
+    public static IApplicationBuilder UseCallerAuthentication(this IApplicationBuilder app)
+    {
+        app.Properties[AuthenticationMiddlewareSet] = true;
+        return app.UseMiddleware<CachedCallerAuthentication>();
+    }
+}
