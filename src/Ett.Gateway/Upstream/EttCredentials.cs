@@ -12,7 +12,17 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
     /// The token for a request: an explicitly named client, else the client whose consents include the organization,
     /// else the first configured client.
     /// </summary>
-    public async ValueTask<EttAccessToken> ForRequestAsync(string? clientName, Guid? organizationId, CancellationToken cancellationToken)
+    public ValueTask<EttAccessToken> ForRequestAsync(string? clientName, Guid? organizationId, CancellationToken cancellationToken)
+    {
+        // Every proxied request asks: answered without an async frame when the client is known without consents (named,
+        // or the only one) and its token is held, fresh and covers the organization.
+        if ((clientName ?? SoleClient) is { } client && tokens.GetAsync(client, cancellationToken) is { IsCompletedSuccessfully: true } held
+            && (organizationId is not { } covered || held.Result.Covers(covered)))
+            return held;
+        return ChooseAsync(clientName, organizationId, cancellationToken);
+    }
+
+    private async ValueTask<EttAccessToken> ChooseAsync(string? clientName, Guid? organizationId, CancellationToken cancellationToken)
     {
         clientName ??= organizationId is { } org ? await ClientForAsync(org, cancellationToken) : DefaultClient;
         var token = await tokens.GetAsync(clientName, cancellationToken);
@@ -28,7 +38,7 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
     /// organization is never renewed: ETT's 403 is then about something else (a contract it refuses, a wallet it does
     /// not own), and renewing would let any caller turn each refused request into a token request.
     /// </summary>
-    public async Task<bool> IsStaleForAsync(EttAccessToken token, Guid organizationId, CancellationToken cancellationToken)
+    public async ValueTask<bool> IsStaleForAsync(EttAccessToken token, Guid organizationId, CancellationToken cancellationToken)
     {
         if (token.Covers(organizationId)) return false;
         var consentList = await consents.IncludingAsync(token.ClientName, organizationId, cancellationToken);
@@ -46,12 +56,15 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
     {
         var clients = options.CurrentValue.EffectiveClients;
         if (clients.Count <= 1) return DefaultClient;
-        foreach (var client in clients)
+        for (var i = 0; i < clients.Count; i++)
         {
-            if ((await consents.GetAsync(client.Name, cancellationToken)).Includes(organizationId)) return client.Name;
+            if ((await consents.GetAsync(clients[i].Name, cancellationToken)).Includes(organizationId)) return clients[i].Name;
         }
         return DefaultClient;
     }
 
     public string DefaultClient => options.CurrentValue.EffectiveClients.FirstOrDefault()?.Name ?? "default";
+
+    /// <summary>The client when only one is configured: no organization's consents need asking.</summary>
+    private string? SoleClient => options.CurrentValue.EffectiveClients.Count <= 1 ? DefaultClient : null;
 }

@@ -25,14 +25,14 @@ public sealed class EttTokenProvider(
     private readonly ConcurrentDictionary<string, bool> _warnedShortLived = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _obtainedOnce = new(StringComparer.OrdinalIgnoreCase);
 
-    public Task<EttAccessToken> GetAsync(string clientName, CancellationToken cancellationToken)
-    {
-        var margin = options.CurrentValue.RefreshMargin;
-        return CacheOf(clientName).GetAsync(
-            token => time.GetUtcNow() < token.ExpiresAt - EffectiveMargin(token, margin),
-            () => RequestAsync(clientName),
+    public ValueTask<EttAccessToken> GetAsync(string clientName, CancellationToken cancellationToken) =>
+        CacheOf(clientName).GetAsync(
+            (Provider: this, ClientName: clientName),
+            static (token, state) => state.Provider.IsFresh(token),
+            static state => state.Provider.RequestAsync(state.ClientName),
             cancellationToken);
-    }
+
+    private bool IsFresh(EttAccessToken token) => time.GetUtcNow() < token.ExpiresAt - EffectiveMargin(token, options.CurrentValue.RefreshMargin);
 
     /// <summary>
     /// The margin, but never more than half the token's lifetime: a token living no longer than the margin would
@@ -48,7 +48,7 @@ public sealed class EttTokenProvider(
     public Task<EttAccessToken> RenewAsync(EttAccessToken stale, CancellationToken cancellationToken)
     {
         Drop(stale);
-        return GetAsync(stale.ClientName, cancellationToken);
+        return GetAsync(stale.ClientName, cancellationToken).AsTask();
     }
 
     /// <summary>True while a token of <paramref name="clientName"/> is held and not expired (readiness asks without requesting one).</summary>
@@ -70,7 +70,7 @@ public sealed class EttTokenProvider(
     /// <summary>Caches a token obtained with the client's new secret, so this instance switches to it at once.</summary>
     public void Install(EttAccessToken token) => CacheOf(token.ClientName).Replace(token);
 
-    private SingleFlight<EttAccessToken> CacheOf(string clientName) => _caches.GetOrAdd(clientName, _ => new());
+    private SingleFlight<EttAccessToken> CacheOf(string clientName) => _caches.GetOrAdd(clientName, static _ => new());
 
     private async Task<EttAccessToken> RequestAsync(string clientName)
     {

@@ -2,7 +2,8 @@ namespace Ett.Gateway.Upstream;
 
 /// <summary>
 /// A cached value that any number of concurrent callers renew with exactly one fetch. A failed fetch is not cached:
-/// every waiting caller sees the failure and the next caller starts a new fetch.
+/// every waiting caller sees the failure and the next caller starts a new fetch. The callers' state goes in as an
+/// argument, so a fresh value costs a lock and no allocation (the ETT token is read on every proxied request).
 /// </summary>
 internal sealed class SingleFlight<T> where T : class
 {
@@ -10,16 +11,16 @@ internal sealed class SingleFlight<T> where T : class
     private T? _current;
     private Task<T>? _pending;
 
-    public async Task<T> GetAsync(Func<T, bool> isFresh, Func<Task<T>> fetch, CancellationToken cancellationToken)
+    public ValueTask<T> GetAsync<TState>(TState state, Func<T, TState, bool> isFresh, Func<TState, Task<T>> fetch, CancellationToken cancellationToken)
     {
         Task<T> pending;
         lock (_gate)
         {
-            if (_current is { } current && isFresh(current)) return current;
-            pending = _pending ??= FetchAndStoreAsync(fetch);
+            if (_current is { } current && isFresh(current, state)) return new(current);
+            pending = _pending ??= FetchAndStoreAsync(fetch, state);
         }
         // One caller giving up must not cancel the fetch the others wait for.
-        return await pending.WaitAsync(cancellationToken);
+        return new(pending.WaitAsync(cancellationToken));
     }
 
     /// <summary>The cached value, fresh or not; null before the first fetch succeeded or after it was invalidated.</summary>
@@ -46,13 +47,13 @@ internal sealed class SingleFlight<T> where T : class
         lock (_gate) _current = value;
     }
 
-    private async Task<T> FetchAndStoreAsync(Func<Task<T>> fetch)
+    private async Task<T> FetchAndStoreAsync<TState>(Func<TState, Task<T>> fetch, TState state)
     {
         // Leave the lock before fetching, so a synchronous failure cannot become the cached pending task.
         await Task.Yield();
         try
         {
-            var value = await fetch();
+            var value = await fetch(state);
             lock (_gate)
             {
                 _current = value;

@@ -44,6 +44,25 @@ public class EttTokenTests : GatewayTest
     }
 
     [Fact]
+    public async Task A_cached_token_is_looked_up_without_allocating()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}")).StatusCode);
+        var credentials = Gateway.Services.GetRequiredService<EttCredentials>();
+        var held = await credentials.ForRequestAsync(null, Upstreams.OwnOrganization, CancellationToken.None);
+
+        // Counted on this thread; every lookup completes synchronously, as it does on every proxied request.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            var lookup = credentials.ForRequestAsync(null, Upstreams.OwnOrganization, CancellationToken.None);
+            Assert.True(lookup.IsCompletedSuccessfully);
+            Assert.Same(held, await lookup);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Single(Upstreams.TokenRequests);
+    }
+
+    [Fact]
     public async Task Token_request_is_a_client_credentials_form_post_with_the_configured_scope()
     {
         await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");

@@ -67,7 +67,7 @@ public static class OrganizationsApi
     private static async Task<Ok<OrganizationList>> ListOrganizations(
         ClaimsPrincipal user, EttConsents consents, IOptionsMonitor<EttOptions> ett, OrganizationAccess access, CancellationToken cancellationToken)
     {
-        var lists = await Task.WhenAll(ett.CurrentValue.EffectiveClients.Select(client => consents.GetAsync(client.Name, cancellationToken)));
+        var lists = await Task.WhenAll(ett.CurrentValue.EffectiveClients.Select(client => consents.GetAsync(client.Name, cancellationToken).AsTask()));
         var organizations = lists
             .SelectMany(list => list.Consents.Select(consent => (Consent: consent, list.ClientName)))
             // An organization that consented to several clients is served by the first configured one (EttCredentials.ClientForAsync).
