@@ -85,6 +85,20 @@ internal sealed class EttPermissionHandler(OrganizationAccess organizations) : A
 {
     public const string OrganizationParameter = EttRequest.OrganizationParameter;
 
+    /// <summary>As the base class does, without its <c>OfType</c> iterator and enumerator on every request.</summary>
+    public override Task HandleAsync(AuthorizationHandlerContext context)
+    {
+        if (context.Requirements is not IReadOnlyList<IAuthorizationRequirement> requirements) return base.HandleAsync(context);
+        for (var i = 0; i < requirements.Count; i++)
+        {
+            if (requirements[i] is not EttPermissionRequirement requirement) continue;
+            // Every path of HandleRequirementAsync answers at once; one that waited would have to go the base class's way.
+            if (!HandleRequirementAsync(context, requirement).IsCompletedSuccessfully)
+                throw new InvalidOperationException("The permission check must answer synchronously.");
+        }
+        return Task.CompletedTask;
+    }
+
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, EttPermissionRequirement requirement)
     {
         if (!context.User.Identities.Any(i => i.IsAuthenticated)) return Task.CompletedTask;
