@@ -19,7 +19,6 @@ namespace Ett.Gateway.Callers;
 internal sealed class CachedCallerAuthentication(
     RequestDelegate next,
     IAuthenticationSchemeProvider schemes,
-    ValidatedCallerTokens cache,
     CallerTokenCaching caching,
     IOptionsMonitor<JwtBearerOptions> jwt)
 {
@@ -32,28 +31,21 @@ internal sealed class CachedCallerAuthentication(
     {
         if (_scheme is not { } scheme) return ResolveSchemeAsync(context);
         if (scheme.Length == 0) return _framework.Invoke(context);
-        var token = CallerTokenCaching.BearerOf(context.Request.Headers.Authorization);
-        if (token.IsEmpty || !cache.TryGet(scheme, token, out var entry)) return _framework.Invoke(context);
         var options = jwt.Get(scheme);
         if (!caching.AnswersFirst(options)) return _framework.Invoke(context);
+        var answer = caching.AnswerAsync(scheme, context, given: null, options);
+        return answer.IsCompletedSuccessfully ? Continue(context, scheme, answer.Result) : ContinueWhenAnsweredAsync(context, scheme, answer);
+    }
 
-        var trusted = CallerTokenCaching.IsStillTrustedAsync(entry.SigningKey, options, context.RequestAborted);
-        if (!trusted.IsCompletedSuccessfully) return AfterTrustAsync(context, trusted, scheme, entry.Principal);
-        if (!trusted.Result) return _framework.Invoke(context);
-        Authenticate(context, scheme, entry.Principal);
+    private Task Continue(HttpContext context, string scheme, ClaimsPrincipal? cached)
+    {
+        if (cached is null) return _framework.Invoke(context);
+        Authenticate(context, scheme, cached);
         return next(context);
     }
 
-    private async Task AfterTrustAsync(HttpContext context, ValueTask<bool> trusted, string scheme, ClaimsPrincipal principal)
-    {
-        if (!await trusted)
-        {
-            await _framework.Invoke(context);
-            return;
-        }
-        Authenticate(context, scheme, principal);
-        await next(context);
-    }
+    private async Task ContinueWhenAnsweredAsync(HttpContext context, string scheme, ValueTask<ClaimsPrincipal?> answer) =>
+        await Continue(context, scheme, await answer);
 
     private async Task ResolveSchemeAsync(HttpContext context)
     {

@@ -134,15 +134,8 @@ internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostCon
         options.Events.OnMessageReceived = async context =>
         {
             await received(context);
-            if (context.Result is not null) return;
-            var token = context.Token is { } given ? given.AsSpan() : BearerOf(context.Request.Headers.Authorization);
-            if (token.IsEmpty || !cache.TryGet(scheme, token, out var entry)) return;
-            if (!await IsStillTrustedAsync(entry.SigningKey, context.Options, context.HttpContext.RequestAborted))
-            {
-                cache.Forget(scheme, context.Token is { } again ? again.AsSpan() : BearerOf(context.Request.Headers.Authorization), entry);
-                return;
-            }
-            context.Principal = entry.Principal;
+            if (context.Result is not null || await AnswerAsync(scheme, context.HttpContext, context.Token, context.Options) is not { } principal) return;
+            context.Principal = principal;
             context.Success();
         };
         options.Events.OnTokenValidated = async context =>
@@ -153,14 +146,40 @@ internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostCon
         };
     }
 
+    /// <summary>
+    /// The principal of the request's token (<paramref name="given"/>, else its <c>Authorization: Bearer</c> header) when
+    /// it is cached and still trusted; null otherwise, having forgotten an entry whose signing key is no longer trusted.
+    /// </summary>
+    internal ValueTask<ClaimsPrincipal?> AnswerAsync(string scheme, HttpContext http, string? given, JwtBearerOptions options)
+    {
+        var token = TokenOf(http, given);
+        if (token.IsEmpty || !cache.TryGet(scheme, token, out var entry)) return new((ClaimsPrincipal?)null);
+        var trusted = IsStillTrustedAsync(entry.SigningKey, options, http.RequestAborted);
+        if (!trusted.IsCompletedSuccessfully) return AnswerWhenTrustKnownAsync(trusted, scheme, http, given, entry);
+        if (trusted.Result) return new(entry.Principal);
+        cache.Forget(scheme, token, entry);
+        return new((ClaimsPrincipal?)null);
+    }
+
+    private async ValueTask<ClaimsPrincipal?> AnswerWhenTrustKnownAsync(
+        ValueTask<bool> trusted, string scheme, HttpContext http, string? given, ValidatedCallerTokens.Entry entry)
+    {
+        if (await trusted) return entry.Principal;
+        cache.Forget(scheme, TokenOf(http, given), entry);
+        return null;
+    }
+
+    private static ReadOnlySpan<char> TokenOf(HttpContext http, string? given) =>
+        given is not null ? given.AsSpan() : BearerOf(http.Request.Headers.Authorization);
+
     /// <summary>The token of an <c>Authorization: Bearer …</c> header, as JwtBearer reads it, without copying it.</summary>
-    internal static ReadOnlySpan<char> BearerOf(string? authorization) =>
+    private static ReadOnlySpan<char> BearerOf(string? authorization) =>
         authorization is not null && authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
             ? authorization.AsSpan(BearerPrefix.Length).Trim()
             : [];
 
     /// <summary>Whether the key that verified the token is still among the keys validation would try now.</summary>
-    internal static async ValueTask<bool> IsStillTrustedAsync(SecurityKey key, JwtBearerOptions options, CancellationToken cancellationToken)
+    private static async ValueTask<bool> IsStillTrustedAsync(SecurityKey key, JwtBearerOptions options, CancellationToken cancellationToken)
     {
         var parameters = options.TokenValidationParameters;
         if (ReferenceEquals(parameters.IssuerSigningKey, key) || Holds(parameters.IssuerSigningKeys, key)) return true;

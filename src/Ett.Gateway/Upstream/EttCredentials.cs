@@ -54,8 +54,8 @@ public sealed class EttCredentials(EttTokenProvider tokens, EttConsents consents
     /// <summary>The configured client that serves an organization (the first one when none has its consent).</summary>
     public async ValueTask<string> ClientForAsync(Guid organizationId, CancellationToken cancellationToken)
     {
+        if (SoleClient is { } sole) return sole;
         var clients = options.CurrentValue.EffectiveClients;
-        if (clients.Count <= 1) return DefaultClient;
         for (var i = 0; i < clients.Count; i++)
         {
             if ((await consents.GetAsync(clients[i].Name, cancellationToken)).Includes(organizationId)) return clients[i].Name;
