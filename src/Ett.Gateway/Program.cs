@@ -48,7 +48,7 @@ app.UseStatusCodePages();
 app.UseCallerAuthentication();
 app.UseGatewayAudit();
 app.UseGatewayDefaults();
-app.UseAuthorization();
+app.UseCallerAuthorization();
 
 app.MapGatewayOpenApi();
 app.MapGatewayHealth();

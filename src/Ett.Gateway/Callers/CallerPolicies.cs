@@ -1,5 +1,6 @@
 using Ett.Gateway.Errors;
 using Ett.Gateway.Upstream;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
@@ -39,7 +40,8 @@ public static class CallerPolicies
     {
         services.AddSingleton<OrganizationAccess>();
         services.AddSingleton<IPostConfigureOptions<CallerOptions>, EmptyOrganizationLists>();
-        services.AddSingleton<IAuthorizationHandler, EttPermissionHandler>();
+        services.AddSingleton<EttPermissionHandler>();
+        services.AddSingleton<IAuthorizationHandler>(sp => sp.GetRequiredService<EttPermissionHandler>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessRefusalWriter>();
         var authorization = services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
@@ -102,18 +104,30 @@ internal sealed class EttPermissionHandler(OrganizationAccess organizations) : A
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, EttPermissionRequirement requirement)
     {
         if (!context.User.Identities.Any(i => i.IsAuthenticated)) return Task.CompletedTask;
-        if (!Caller.Holds(context.User, requirement.Permission))
-            return Refuse(context, StatusCodes.Status403Forbidden,
-                $"The caller lacks the permission {requirement.Permission} (app role '{requirement.Permission}' or scope '{requirement.Permission.ToLowerInvariant()}').");
+        if (RefusalOf(context.User, context.Resource, requirement.Permission) is { } refusal)
+            context.Fail(new AccessRefusal(this, refusal.Status, refusal.Detail));
+        else
+            context.Succeed(requirement);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Why an authenticated caller may not make this request with <paramref name="permission"/>, or null when it may:
+    /// the whole decision, shared with <see cref="CallerAuthorization"/>'s way for granted requests.
+    /// </summary>
+    public Refusal? RefusalOf(ClaimsPrincipal user, object? resource, string permission)
+    {
+        if (!Caller.Holds(user, permission))
+            return new(StatusCodes.Status403Forbidden,
+                $"The caller lacks the permission {permission} (app role '{permission}' or scope '{permission.ToLowerInvariant()}').");
         // Closed by default: without the request to look at, nothing can be checked.
-        if (context.Resource is not HttpContext http)
-            return Refuse(context, StatusCodes.Status403Forbidden, "The request could not be checked.");
+        if (resource is not HttpContext http) return new(StatusCodes.Status403Forbidden, "The request could not be checked.");
 
         var source = http.GetEndpoint()?.Metadata.GetMetadata<OrganizationSourceMetadata>()?.Source ?? OrganizationSource.Route;
         if (source == OrganizationSource.Every)
         {
-            return organizations.AllowsEvery(context.User) ? Succeed(context, requirement)
-                : Refuse(context, StatusCodes.Status403Forbidden,
+            return organizations.AllowsEvery(user) ? null
+                : new(StatusCodes.Status403Forbidden,
                     "This operation is not limited to one organization: only callers that may act for every organization ('*') may call it.");
         }
 
@@ -121,28 +135,19 @@ internal sealed class EttPermissionHandler(OrganizationAccess organizations) : A
         if (source == OrganizationSource.Query)
         {
             if (EttRequest.OrganizationOf(http.Request.QueryString.Value) is not { } named || named == Guid.Empty)
-                return Refuse(context, StatusCodes.Status400BadRequest, $"Give {OrganizationParameter} exactly once, as a non-empty GUID.");
+                return new(StatusCodes.Status400BadRequest, $"Give {OrganizationParameter} exactly once, as a non-empty GUID.");
             organization = named;
         }
-        else if (http.GetRouteValue(OrganizationParameter) is not { } routeValue) return Succeed(context, requirement);
+        else if (http.GetRouteValue(OrganizationParameter) is not { } routeValue) return null;
         else if (!Guid.TryParse(routeValue.ToString(), out organization))
-            return Refuse(context, StatusCodes.Status400BadRequest, $"{OrganizationParameter} must be a GUID.");
+            return new(StatusCodes.Status400BadRequest, $"{OrganizationParameter} must be a GUID.");
 
-        return organizations.Allows(context.User, organization) ? Succeed(context, requirement)
-            : Refuse(context, StatusCodes.Status403Forbidden, $"The caller may not act for organization {organization}.");
+        return organizations.Allows(user, organization) ? null
+            : new(StatusCodes.Status403Forbidden, $"The caller may not act for organization {organization}.");
     }
 
-    private static Task Succeed(AuthorizationHandlerContext context, EttPermissionRequirement requirement)
-    {
-        context.Succeed(requirement);
-        return Task.CompletedTask;
-    }
-
-    private Task Refuse(AuthorizationHandlerContext context, int status, string detail)
-    {
-        context.Fail(new AccessRefusal(this, status, detail));
-        return Task.CompletedTask;
-    }
+    /// <summary>A refusal: 403, or 400 for an unusable organizationId, with what is missing.</summary>
+    public readonly record struct Refusal(int Status, string Detail);
 }
 
 /// <summary>Writes a refusal as ProblemDetails naming what is missing; challenges (401) keep the default handling.</summary>

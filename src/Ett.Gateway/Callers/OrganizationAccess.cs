@@ -16,9 +16,10 @@ public sealed class OrganizationAccess(IOptionsMonitor<CallerOptions> options)
 
     public bool Allows(ClaimsPrincipal user, Guid organizationId)
     {
-        foreach (var entry in EntriesOf(user))
+        var entries = EntriesOf(user);
+        for (var i = 0; i < entries.Count; i++)
         {
-            if (entry == All || Matches(entry, organizationId)) return true;
+            if (entries[i] == All || Matches(entries[i], organizationId)) return true;
         }
         return false;
     }

@@ -12,7 +12,9 @@ public sealed record ApiGroup(string Name, string PathPrefix)
     /// <summary>Anything else ETT serves (e.g. <c>api/transfer</c>).</summary>
     public static readonly ApiGroup Other = new("Other", "");
 
-    public static IReadOnlyList<ApiGroup> All { get; } = [Authorization, Measurements, Certificates, Reports, Wallet, Other];
+    private static readonly ApiGroup[] Groups = [Authorization, Measurements, Certificates, Reports, Wallet, Other];
+
+    public static IReadOnlyList<ApiGroup> All => Groups;
 
     public static bool IsKnown(string name) => All.Any(g => g.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
@@ -23,8 +25,9 @@ public sealed record ApiGroup(string Name, string PathPrefix)
     public static ApiGroup ForPath(ReadOnlySpan<char> relativePath)
     {
         var path = relativePath.TrimStart('/');
-        foreach (var group in All)
+        for (var i = 0; i < Groups.Length; i++)
         {
+            var group = Groups[i];
             if (group.PathPrefix.Length > 0 && path.StartsWith(group.PathPrefix, StringComparison.OrdinalIgnoreCase) &&
                 (path.Length == group.PathPrefix.Length || path[group.PathPrefix.Length] == '/'))
                 return group;

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -18,7 +19,7 @@ namespace Ett.Gateway.Tests.Security;
 /// contract), against every kind of caller and every place an organization can hide. Each refusal must leave ETT and
 /// ETT's token endpoint untouched. An endpoint added tomorrow joins the matrix without editing it.
 /// </summary>
-public sealed partial class SecurityMatrixTests(ITestOutputHelper output) : GatewayTest
+public partial class SecurityMatrixTests(ITestOutputHelper output) : GatewayTest
 {
     private static readonly Guid A = Guid.Parse("5ec00000-0000-4000-8000-00000000000a");
     private static readonly Guid B = Guid.Parse("5ec00000-0000-4000-8000-00000000000b");
@@ -200,4 +201,22 @@ public sealed partial class SecurityMatrixTests(ITestOutputHelper output) : Gate
 
     [GeneratedRegex(@"\{\**(\w+)[^}]*\}")]
     private static partial Regex RouteParameter();
+}
+
+/// <summary>
+/// The same matrix with the framework's authorization deciding every request (another handler that judges every
+/// requirement turns <see cref="CallerAuthorization"/>'s shortcut off): both ways must refuse and grant alike.
+/// </summary>
+public sealed class SecurityMatrixThroughTheFrameworkTests(ITestOutputHelper output) : SecurityMatrixTests(output)
+{
+    protected override void Configure(IWebHostBuilder builder)
+    {
+        base.Configure(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<IAuthorizationHandler, JudgesNothing>());
+    }
+
+    private sealed class JudgesNothing : IAuthorizationHandler
+    {
+        public Task HandleAsync(AuthorizationHandlerContext context) => Task.CompletedTask;
+    }
 }
