@@ -60,27 +60,43 @@ internal sealed class CachedCallerAuthentication(
     /// <summary>What <see cref="AuthenticationMiddleware"/> leaves after a successful authentication.</summary>
     private static void Authenticate(HttpContext context, string scheme, ClaimsPrincipal principal)
     {
-        context.Features.Set<IAuthenticationFeature>(new AuthenticationFeature
+        var authenticated = new CallerAuthenticated(principal, scheme)
         {
             OriginalPath = context.Request.Path,
             OriginalPathBase = context.Request.PathBase,
-        });
-        var authenticated = new CallerAuthenticated(AuthenticateResult.Success(new AuthenticationTicket(principal, scheme)));
+        };
+        context.Features.Set<IAuthenticationFeature>(authenticated);
         context.Features.Set<IHttpAuthenticationFeature>(authenticated);
         context.Features.Set<IAuthenticateResultFeature>(authenticated);
     }
 
-    /// <summary>The two features of a successful authentication, as the framework's own (internal) AuthenticationFeatures.</summary>
-    internal sealed class CallerAuthenticated(AuthenticateResult result) : IAuthenticateResultFeature, IHttpAuthenticationFeature
+    /// <summary>
+    /// The three features of a successful authentication in one, as the framework's <see cref="AuthenticationFeature"/>
+    /// and its (internal) AuthenticationFeatures; the result and its ticket are made when someone reads them (the
+    /// framework's authorization does, <see cref="CallerAuthorization"/>'s shortcut does not).
+    /// </summary>
+    internal sealed class CallerAuthenticated(ClaimsPrincipal user, string scheme) : IAuthenticationFeature, IAuthenticateResultFeature, IHttpAuthenticationFeature
     {
-        private AuthenticateResult? _result = result;
-        private ClaimsPrincipal? _user = result.Principal;
+        private AuthenticateResult? _result;
+        private ClaimsPrincipal? _user = user;
+        private string? _unreadScheme = scheme;
+
+        public PathString OriginalPath { get; set; }
+
+        public PathString OriginalPathBase { get; set; }
 
         public AuthenticateResult? AuthenticateResult
         {
-            get => _result;
+            get
+            {
+                if (_unreadScheme is { } unread && _user is { } principal)
+                    _result = AuthenticateResult.Success(new AuthenticationTicket(principal, unread));
+                _unreadScheme = null;
+                return _result;
+            }
             set
             {
+                _unreadScheme = null;
                 _result = value;
                 _user = value?.Principal;
             }
@@ -91,6 +107,7 @@ internal sealed class CachedCallerAuthentication(
             get => _user;
             set
             {
+                _unreadScheme = null;
                 _user = value;
                 _result = null;
             }

@@ -32,24 +32,27 @@ internal sealed class EttCallMetrics(GatewayMetrics metrics, ApiVersionPins pins
         }
     }
 
-    /// <summary>The passthrough's twin: a request transform notes the start, a response transform records the call.</summary>
+    /// <summary>
+    /// The passthrough's twin: a request transform notes the start, a response transform records the call. The
+    /// services are the application's, found once: a request's own services would be a DI scope per request.
+    /// </summary>
     public static void AddTo(TransformBuilderContext transforms)
     {
+        var time = transforms.Services.GetRequiredService<TimeProvider>();
+        var metrics = transforms.Services.GetRequiredService<GatewayMetrics>();
         transforms.AddRequestTransform(context =>
         {
-            Passthrough.PassthroughCall.Of(context.HttpContext).StartedTimestamp = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetTimestamp();
+            Passthrough.PassthroughCall.Of(context.HttpContext).StartedTimestamp = time.GetTimestamp();
             return ValueTask.CompletedTask;
         });
         transforms.AddResponseTransform(context =>
         {
             if (Passthrough.PassthroughCall.Find(context.HttpContext) is not { StartedTimestamp: { } started } call) return ValueTask.CompletedTask;
-            var services = context.HttpContext.RequestServices;
             var status = context.ProxyResponse is { } response
                 ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : "error";
             var group = call.Group ?? ApiGroup.ForPath((context.HttpContext.Request.Path.Value ?? "").AsSpan(Passthrough.PassthroughExtensions.Prefix.Length).TrimStart('/'));
-            services.GetRequiredService<GatewayMetrics>().EttRequest(group.Name,
-                context.HttpContext.Request.Method, status, "passthrough", services.GetRequiredService<TimeProvider>().GetElapsedTime(started));
+            metrics.EttRequest(group.Name, context.HttpContext.Request.Method, status, "passthrough", time.GetElapsedTime(started));
             return ValueTask.CompletedTask;
         });
     }
