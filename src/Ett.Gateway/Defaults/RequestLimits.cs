@@ -31,10 +31,11 @@ internal sealed class RequestLimits(RequestDelegate next, IOptions<LimitsOptions
                 "Request body too large", $"The request body exceeds {maxBody} bytes.");
         }
 
-        // A body without Content-Length is counted as it is read, on any server: past the limit reading fails with a
-        // BadHttpRequestException 413, which GatewayProblemHandler answers as a problem.
+        // A body without Content-Length is counted as it is read: past the limit reading fails with a
+        // BadHttpRequestException 413, which GatewayProblemHandler answers as a problem. The server counts where it can
+        // (Kestrel); elsewhere the body is wrapped to count.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = maxBody;
-        context.Request.Body = new LimitedBody(context.Request.Body, maxBody);
+        else context.Request.Body = new LimitedBody(context.Request.Body, maxBody);
         return next(context);
     }
 

@@ -94,6 +94,29 @@ public class LimitsTests : GatewayTest
         Assert.Empty(Upstreams.EttRequests);
     }
 
+    /// <summary>Kestrel counts a body without Content-Length itself (the in-memory test server cannot, so the gateway wraps it there).</summary>
+    [Theory]
+    [InlineData("composite", MaxBody)]
+    [InlineData("passthrough", PassthroughMaxBody)]
+    public async Task A_chunked_body_over_the_limit_is_a_413_problem_on_kestrel_too(string kind, int limit)
+    {
+        await using var kestrel = new GatewayFactory(Upstreams, Configure);
+        kestrel.UseKestrel(0);
+        kestrel.StartServer();
+        var caller = kestrel.CreateCaller(Upstreams.CallerToken());
+        var path = kind == "composite" ? ContractsPath : $"/ett/wallet-api/transfers?organizationId={_organization}";
+        var text = kind == "composite" ? $$"""{"gsrn":"{{new string('5', limit)}}"}""" : new string('x', limit + 1);
+        var body = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+        body.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await caller.SendAsync(request);
+
+        await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body-too-large");
+        Assert.DoesNotContain(Upstreams.EttRequests, r => r.Method == "POST");
+    }
+
     [Fact]
     public async Task The_passthrough_has_its_own_larger_body_limit()
     {
