@@ -3,14 +3,28 @@ using System.Threading.RateLimiting;
 using Ett.Gateway.Callers;
 using Ett.Gateway.Errors;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Ett.Gateway.Defaults;
 
-/// <summary>Per-caller token buckets (ASP.NET Core rate limiting), partitioned by the authenticated caller id.</summary>
-internal static class CallerRateLimits
+/// <summary>
+/// Per-caller token buckets (System.Threading.RateLimiting), partitioned by the authenticated caller id, as middleware:
+/// ASP.NET Core's rate limiting middleware would add an async frame, a chained endpoint limiter and its closure per
+/// request for endpoint policies the gateway has none of. A token bucket's lease holds nothing while the request runs,
+/// so it is given back at once and a granted request goes on without a frame of its own.
+/// </summary>
+internal sealed class CallerRateLimits(
+    RequestDelegate next, PartitionedRateLimiter<HttpContext> limiter, IOptions<LimitsOptions> options, Observability.GatewayMetrics metrics,
+    IProblemDetailsService problems)
 {
+    public Task InvokeAsync(HttpContext context)
+    {
+        using var lease = limiter.AttemptAcquire(context);
+        if (lease.IsAcquired) return next(context);
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : options.Value.CallerReplenishmentPeriod;
+        return RejectAsync(context, wait);
+    }
+
     public static PartitionedRateLimiter<HttpContext> Create(LimitsOptions limits)
     {
         var bucket = new TokenBucketRateLimiterOptions
@@ -32,17 +46,14 @@ internal static class CallerRateLimits
                 : RateLimitPartition.GetNoLimiter(""));
     }
 
-    public static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    private async Task RejectAsync(HttpContext context, TimeSpan wait)
     {
-        var http = rejected.HttpContext;
-        http.RequestServices.GetService<Observability.GatewayMetrics>()?.RateLimitRejected();
-        var limits = http.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value;
-        var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : limits.CallerReplenishmentPeriod;
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
+        metrics.RateLimitRejected();
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        await problems.WriteAsync(new()
         {
-            HttpContext = http,
+            HttpContext = context,
             ProblemDetails = new ProblemDetails
             {
                 Status = StatusCodes.Status429TooManyRequests,

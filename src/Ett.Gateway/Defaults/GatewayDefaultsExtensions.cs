@@ -21,12 +21,7 @@ public static class GatewayDefaultsExtensions
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             }));
         });
-        services.AddRateLimiter(options =>
-        {
-            options.OnRejected = CallerRateLimits.RejectAsync;
-        });
-        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
-            .Configure<IOptions<LimitsOptions>>((options, limits) => options.GlobalLimiter = CallerRateLimits.Create(limits.Value));
+        services.AddSingleton(sp => CallerRateLimits.Create(sp.GetRequiredService<IOptions<LimitsOptions>>().Value));
         return services;
     }
 
@@ -34,7 +29,7 @@ public static class GatewayDefaultsExtensions
     public static IApplicationBuilder UseGatewayDefaults(this IApplicationBuilder app)
     {
         app.UseMiddleware<RequestLimits>();
-        app.UseRateLimiter();
+        app.UseMiddleware<CallerRateLimits>();
         return app;
     }
 }
