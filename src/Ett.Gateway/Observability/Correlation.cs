@@ -38,23 +38,47 @@ public static class Correlation
     /// </summary>
     public static IDisposable Begin(string id, ILogger logger)
     {
-        var previous = current.Value;
-        current.Value = id;
         if (Activity.Current is { } activity)
         {
             activity.SetTag(TraceTag, id);
             activity.SetBaggage(TraceTag, id);
         }
-        var scope = logger.BeginScope(new[] { new KeyValuePair<string, object?>(LogProperty, id) });
-        return new Restore(previous, scope);
+        return new Scope(id, logger);
     }
 
-    private sealed class Restore(string? previous, IDisposable? scope) : IDisposable
+    /// <summary>The logging scope's state (one member, <see cref="LogProperty"/>) and what ends it, in one object per request.</summary>
+    private sealed class Scope : IReadOnlyList<KeyValuePair<string, object?>>, IDisposable
     {
+        private readonly string _id;
+        private readonly string? _previous;
+        private readonly IDisposable? _logging;
+
+        public Scope(string id, ILogger logger)
+        {
+            _id = id;
+            _previous = current.Value;
+            current.Value = id;
+            _logging = logger.BeginScope(this);
+        }
+
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] =>
+            index == 0 ? new(LogProperty, _id) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"{LogProperty}:{_id}";
+
         public void Dispose()
         {
-            scope?.Dispose();
-            current.Value = previous;
+            _logging?.Dispose();
+            current.Value = _previous;
         }
     }
 }
