@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using Ett.Gateway.Operations.Store;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ett.Gateway.Tests.Operations.Store;
@@ -107,6 +108,26 @@ public sealed class SqliteDurabilityTests : IDisposable
         await first.DisposeAsync();
         await using var next = await second;
         Assert.Equal("1", await PragmaAsync(next, "synchronous"));
+    }
+
+    [Fact]
+    public async Task Every_write_goes_through_one_handle_whose_page_cache_readers_never_invalidate()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+        sqlite3 handle;
+        await using (var first = await database.OpenForWritingAsync(CancellationToken.None))
+        {
+            handle = ((SqliteConnection)first).Handle!;
+        }
+
+        // A reader holding its own handle meanwhile does not make the next writer open another one.
+        await using var reader = await database.OpenAsync(CancellationToken.None);
+        Assert.NotSame(handle, ((SqliteConnection)reader).Handle);
+        for (var write = 0; write < 3; write++)
+        {
+            await using var next = await database.OpenForWritingAsync(CancellationToken.None);
+            Assert.Same(handle, ((SqliteConnection)next).Handle);
+        }
     }
 
     [Fact]
