@@ -289,12 +289,13 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     /// <summary>
     /// The operations a reservation looks at are the open ones and those changed since the read, each found by its own
     /// index (ix_operations_open, ix_operations_changed): one condition with OR between them would make the database
-    /// walk every operation the organization ever had, under the write lock every reservation waits for.
+    /// walk every operation the organization ever had, under the write lock every reservation waits for. The two
+    /// halves are disjoint (open ones changed before the read, any changed since), so they need no de-duplication.
     /// </summary>
     internal const string ReservedSql = """
         WITH candidates AS (
-            SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND status IN (@accepted, @running)
-            UNION
+            SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND status IN (@accepted, @running) AND updated_at < @readAt
+            UNION ALL
             SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND updated_at >= @readAt),
         open_legs AS (
             SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh,
@@ -473,11 +474,13 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     // A live attempt holds its key's lease and sends its own planned legs; only legs nobody holds are resumed.
     public Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
-        ClaimLegsAsync("""
-            l.status = @planned AND NOT EXISTS (
-                SELECT 1 FROM idempotency_keys k WHERE k.operation_id = l.operation_id AND k.state = 'inFlight' AND k.lease_expires_at > @now)
-            """,
-            [("planned", Sql.Name(LegStatus.Planned))], limit, claim, cancellationToken);
+        ClaimLegsAsync(ResumableCondition, [("planned", Sql.Name(LegStatus.Planned))], limit, claim, cancellationToken);
+
+    /// <summary>Each planned leg looks its attempt up among the in-flight keys by operation (ix_idempotency_keys_in_flight).</summary>
+    internal const string ResumableCondition = """
+        l.status = @planned AND NOT EXISTS (
+            SELECT 1 FROM idempotency_keys k WHERE k.operation_id = l.operation_id AND k.state = 'inFlight' AND k.lease_expires_at > @now)
+        """;
 
     public async Task<IReadOnlyList<OperationLeg>> ListLegsOfCertificateAsync(
         Guid organizationId, OperationKind kind, CertificateRef productionCertificate, CancellationToken cancellationToken)
@@ -495,9 +498,11 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     public async Task ReleaseAsync(WorkerClaim claim, CancellationToken cancellationToken)
     {
         await using var connection = await OpenForWritingAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @token",
-            [("token", Sql.Text(claim.Token))], cancellationToken);
+        await Sql.ExecuteAsync(connection, null, ReleaseSql, [("token", Sql.Text(claim.Token))], cancellationToken);
     }
+
+    /// <summary>Finds the claim's legs by ix_operation_legs_claimed, as the claim's reads do (<c>l.claimed_by = @token</c>).</summary>
+    internal const string ReleaseSql = "UPDATE operation_legs SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @token";
 
     /// <summary>
     /// Marks up to limit legs matching the condition as the claim's (free ones, or already its own), then reads them.

@@ -143,10 +143,17 @@ internal static class StoreSchema
             // index instead of among every operation the organization ever had.
             "CREATE INDEX ix_operations_changed ON operations (organization_id, updated_at)",
         ],
+        [
+            // The worker's own legs by claim (reading and releasing them), and the live attempts by operation (which
+            // planned legs to resume): both walked the whole table, under the write lock, on every worker iteration.
+            // Partial, so that they hold only claimed legs and in-flight keys.
+            "CREATE INDEX ix_operation_legs_claimed ON operation_legs (claimed_by) WHERE claimed_by IS NOT NULL",
+            "CREATE INDEX ix_idempotency_keys_in_flight ON idempotency_keys (operation_id, lease_expires_at) WHERE state = 'inFlight'",
+        ],
     ];
 
     /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
-    public static int LatestVersion => 7;
+    public static int LatestVersion => 8;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {
