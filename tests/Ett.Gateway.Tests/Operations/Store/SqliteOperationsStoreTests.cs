@@ -20,7 +20,7 @@ public sealed class SqliteOperationsStoreTests : OperationsStoreContract
         var plan = await PlanAsync(database, SqlOperationsStore.ReservedSql, "organization", "readAt", "completed", "failed", "claim", "submitted");
 
         // The queue behind a certificate's leg in flight: no operation or leg row per queued leg.
-        Assert.Contains("SEARCH l USING COVERING INDEX ix_operation_legs_unsettled (organization_id=?)", plan);
+        Assert.Contains("SEARCH operation_legs USING COVERING INDEX ix_operation_legs_unsettled (organization_id=?)", plan);
         Assert.Contains("SEARCH l USING INDEX ix_operation_legs_unsettled (organization_id=?)", plan); // journaled without it: NULL
         Assert.Contains("SEARCH l USING INDEX ix_operation_legs_status (status=?)", plan);
         Assert.Contains("SEARCH l USING INDEX ix_operation_legs_status (status=? AND updated_at>?)", plan);
