@@ -81,7 +81,7 @@ internal sealed class IdempotentRequests(
         IdempotentOutcome outcome;
         var lifetime = options.Value.LeaseDuration;
         var renewals = new PeriodicTimer(lifetime / 3, time);
-        var keeper = KeepLeaseAsync(attempt.Lease, lifetime, renewals);
+        var keeper = KeepLeaseAsync(attempt, lifetime, renewals);
         try
         {
             outcome = await work(attempt, cancellationToken);
@@ -120,13 +120,13 @@ internal sealed class IdempotentRequests(
     /// instead of taking over a live attempt. Stops when the lease was lost or the work ended: disposing
     /// <paramref name="renewals"/> ends the wait without the exception a cancelled wait would throw on every request.
     /// </summary>
-    private async Task KeepLeaseAsync(IdempotencyLease lease, TimeSpan lifetime, PeriodicTimer renewals)
+    private async Task KeepLeaseAsync(IdempotentAttempt attempt, TimeSpan lifetime, PeriodicTimer renewals)
     {
         try
         {
             while (await renewals.WaitForNextTickAsync())
             {
-                if (!await keys.RenewLeaseAsync(lease, lifetime, CancellationToken.None)) return;
+                if (!await attempt.RenewLeaseAsync(keys, lifetime, time)) return;
             }
         }
         catch (Exception exception)
@@ -196,6 +196,30 @@ internal sealed class IdempotentAttempt(IdempotencyBegin.Started started, string
 
     /// <summary>The request's correlation id, kept with the operation.</summary>
     public string? CorrelationId { get; init; }
+
+    private long leaseExpiresAtTicks = started.LeaseExpiresAt.UtcTicks;
+
+    /// <summary>
+    /// No earlier than the lease's expiry as stored: an instant taken before the store computed it from the same
+    /// lifetime. Until then no other attempt can take the key over (a takeover needs an expired lease).
+    /// </summary>
+    public DateTimeOffset LeaseExpiresAt => new(Volatile.Read(ref leaseExpiresAtTicks), TimeSpan.Zero);
+
+    /// <summary>Renews the lease for <paramref name="lifetime"/>; false when another attempt took the key over.</summary>
+    public async Task<bool> RenewLeaseAsync(IIdempotencyStore keys, TimeSpan lifetime, TimeProvider time)
+    {
+        var expiresAt = time.GetUtcNow() + lifetime;
+        if (!await keys.RenewLeaseAsync(Lease, lifetime, CancellationToken.None)) return false;
+        // The lease keeper and the legs' runner renew concurrently: keep the later expiry.
+        var ticks = expiresAt.UtcTicks;
+        for (var seen = Volatile.Read(ref leaseExpiresAtTicks); seen < ticks;)
+        {
+            var before = Interlocked.CompareExchange(ref leaseExpiresAtTicks, ticks, seen);
+            if (before == seen) break;
+            seen = before;
+        }
+        return true;
+    }
 
     /// <summary>The operation an earlier attempt with this key created and did not finish.</summary>
     public Guid? ResumableOperationId => started.OperationId;

@@ -12,7 +12,7 @@ namespace Ett.Gateway.Operations;
 /// leg unknown; it is never re-sent blindly, the reconciler decides from ETT's state.
 /// </summary>
 internal sealed class OperationRunner(
-    IOperationStore journal, IIdempotencyStore keys, IEttLegSender ett, IOptions<OperationsOptions> options, ILogger<OperationRunner> logger)
+    IOperationStore journal, IIdempotencyStore keys, IEttLegSender ett, IOptions<OperationsOptions> options, TimeProvider time, ILogger<OperationRunner> logger)
 {
     /// <summary>
     /// Reserves under the organization's lock (<paramref name="plan"/> sees what open legs still take), creates the
@@ -26,7 +26,7 @@ internal sealed class OperationRunner(
         var reservation = await journal.ReserveAsync(organizationId, attempt.Lease, readAt, plan, CancellationToken.None);
         if (reservation is not Reservation.Created created) return reservation;
         attempt.OperationCreated();
-        return new Reservation.Created(await RunAsync(created.Operation, attempt.Lease));
+        return new Reservation.Created(await RunAsync(created.Operation, attempt));
     }
 
     /// <summary>
@@ -37,11 +37,11 @@ internal sealed class OperationRunner(
     {
         var operation = await journal.GetOperationAsync(operationId, CancellationToken.None)
             ?? throw new InvalidOperationException($"Operation {operationId} is attached to a key but missing from the journal.");
-        return await RunAsync(operation, attempt.Lease);
+        return await RunAsync(operation, attempt);
     }
 
     // The caller's cancellation is deliberately not used: once legs start, a caller hanging up must not cut one half-way.
-    private async Task<OperationRecord> RunAsync(OperationRecord operation, IdempotencyLease lease)
+    private async Task<OperationRecord> RunAsync(OperationRecord operation, IdempotentAttempt attempt)
     {
         foreach (var leg in operation.Legs)
         {
@@ -51,8 +51,11 @@ internal sealed class OperationRunner(
                 continue;
             }
             if (leg.Status != LegStatus.Planned) continue;
-            // A lost lease means another attempt took the key over; it continues from the journal.
-            if (!await keys.RenewLeaseAsync(lease, options.Value.LeaseDuration, CancellationToken.None)) break;
+            // A lost lease means another attempt took the key over; it continues from the journal. A lease with more
+            // than two thirds of its lifetime left cannot have been taken over, so it is renewed only after that (the
+            // lease keeper renews it every third meanwhile). Either way only RecordIntentAsync lets a leg go to ETT.
+            var lifetime = options.Value.LeaseDuration;
+            if (attempt.LeaseExpiresAt - time.GetUtcNow() < lifetime * 2 / 3 && !await attempt.RenewLeaseAsync(keys, lifetime, time)) break;
             await SendAsync(operation.OrganizationId, operation.Kind, leg, CancellationToken.None);
         }
         return (await journal.GetOperationAsync(operation.Id, CancellationToken.None))!;

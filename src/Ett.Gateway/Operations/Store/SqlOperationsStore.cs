@@ -256,12 +256,12 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         foreach (var leg in legs)
         {
             await Sql.ExecuteAsync(connection, transaction, """
-                INSERT INTO operation_legs (leg_id, operation_id, sequence, production_registry, production_stream_id, consumption_registry,
+                INSERT INTO operation_legs (leg_id, operation_id, organization_id, sequence, production_registry, production_stream_id, consumption_registry,
                     consumption_stream_id, receiver_id, quantity_wh, hashed_attributes, status, updated_at)
-                VALUES (@id, @operation, @sequence, @productionRegistry, @productionStream, @consumptionRegistry,
+                VALUES (@id, @operation, @organization, @sequence, @productionRegistry, @productionStream, @consumptionRegistry,
                     @consumptionStream, @receiver, @quantity, @hashed, @status, @now)
                 """,
-                [("id", Sql.Text(leg.Id)), ("operation", Sql.Text(operationId)), ("sequence", (long)leg.Sequence),
+                [("id", Sql.Text(leg.Id)), ("operation", Sql.Text(operationId)), ("organization", Sql.Text(operation.OrganizationId)), ("sequence", (long)leg.Sequence),
                  ("productionRegistry", leg.ProductionCertificate.Registry), ("productionStream", Sql.Text(leg.ProductionCertificate.StreamId)),
                  ("consumptionRegistry", leg.ConsumptionCertificate?.Registry),
                  ("consumptionStream", leg.ConsumptionCertificate is { } consumption ? Sql.Text(consumption.StreamId) : null),
@@ -287,25 +287,44 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     }
 
     /// <summary>
-    /// The operations a reservation looks at are the open ones and those changed since the read, each found by its own
-    /// index (ix_operations_open, ix_operations_changed): one condition with OR between them would make the database
-    /// walk every operation the organization ever had, under the write lock every reservation waits for.
+    /// The legs a reservation counts: those not final, and those that became final since the read. A leg that is not
+    /// final belongs to an accepted or running operation, and a leg made final touched its operation in the same
+    /// transaction, so these are exactly the legs of the open operations and of those changed since the read, found
+    /// without going through the operations. The unsettled ones (planned, intent recorded, unknown) are the queue
+    /// that waits behind a certificate's leg in flight and can grow to thousands: they are read from a covering index of
+    /// their own, by the organization kept on the leg (migration 9), so a reservation under the write lock does not
+    /// look up an operation and a leg row per queued leg. A leg journaled without it (an instance older than the
+    /// column, beside newer ones) is found through its operation. Submitted legs (few: one per certificate in flight)
+    /// and the legs final since the read are found by status and checked against their operation. The queue is summed
+    /// per certificate before it meets the others, in the index's order, rather than copied and sorted row by row.
+    /// The IN lists are written out as ix_operation_legs_unsettled's condition is, which is what lets the databases use it.
     /// </summary>
     internal const string ReservedSql = """
-        WITH candidates AS (
-            SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND status IN (@accepted, @running)
-            UNION
-            SELECT operation_id, kind FROM operations WHERE organization_id = @organization AND updated_at >= @readAt),
-        open_legs AS (
-            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh,
-                   CASE WHEN l.status IN (@completed, @failed) THEN 0 ELSE 1 END AS busy
-            FROM candidates o JOIN operation_legs l ON l.operation_id = o.operation_id
-            WHERE NOT ((l.status IN (@completed, @failed) OR (o.kind = @claim AND l.status = @submitted)) AND l.updated_at < @readAt))
-        SELECT registry, stream_id, CAST(SUM(quantity_wh) AS BIGINT), MAX(busy) FROM (
-            SELECT production_registry AS registry, production_stream_id AS stream_id, quantity_wh, busy FROM open_legs
+        WITH recent AS (
+            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh, 1 AS busy
+            FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id
+            WHERE l.organization_id IS NULL AND l.status IN ('planned', 'intentRecorded', 'unknown') AND o.organization_id = @organization
             UNION ALL
-            SELECT consumption_registry, consumption_stream_id, quantity_wh, busy FROM open_legs WHERE consumption_registry IS NOT NULL) certificates
-        GROUP BY registry, stream_id
+            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh, 1
+            FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id
+            WHERE l.status = @submitted AND o.organization_id = @organization AND NOT (o.kind = @claim AND l.updated_at < @readAt)
+            UNION ALL
+            SELECT l.production_registry, l.production_stream_id, l.consumption_registry, l.consumption_stream_id, l.quantity_wh, 0
+            FROM operation_legs l JOIN operations o ON o.operation_id = l.operation_id
+            WHERE l.status IN (@completed, @failed) AND l.updated_at >= @readAt AND o.organization_id = @organization),
+        certificates AS (
+            SELECT production_registry AS registry, production_stream_id AS stream_id, SUM(quantity_wh) AS wh, 1 AS busy
+            FROM operation_legs WHERE organization_id = @organization AND status IN ('planned', 'intentRecorded', 'unknown')
+            GROUP BY production_registry, production_stream_id
+            UNION ALL
+            SELECT consumption_registry, consumption_stream_id, SUM(quantity_wh), 1
+            FROM operation_legs WHERE organization_id = @organization AND status IN ('planned', 'intentRecorded', 'unknown') AND consumption_registry IS NOT NULL
+            GROUP BY consumption_registry, consumption_stream_id
+            UNION ALL
+            SELECT production_registry, production_stream_id, quantity_wh, busy FROM recent
+            UNION ALL
+            SELECT consumption_registry, consumption_stream_id, quantity_wh, busy FROM recent WHERE consumption_registry IS NOT NULL)
+        SELECT registry, stream_id, CAST(SUM(wh) AS BIGINT), MAX(busy) FROM certificates GROUP BY registry, stream_id
         """;
 
     /// <summary>
@@ -319,7 +338,7 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     {
         // Summed per certificate in the database: an organization with many legs in flight reads one row per certificate.
         var sums = await Sql.QueryAsync(connection, transaction, ReservedSql,
-            [("organization", Sql.Text(organizationId)), ("accepted", Sql.Name(OperationStatus.Accepted)), ("running", Sql.Name(OperationStatus.Running)),
+            [("organization", Sql.Text(organizationId)),
              ("readAt", Sql.Millis(ettReadAt)), ("completed", Sql.Name(LegStatus.Completed)), ("failed", Sql.Name(LegStatus.Failed)),
              ("claim", Sql.Name(OperationKind.Claim)), ("submitted", Sql.Name(LegStatus.Submitted))],
             reader => (Certificate: new CertificateRef(reader.GetString(0), Guid.Parse(reader.GetString(1))), Quantity: reader.GetInt64(2), Busy: reader.GetInt64(3) == 1),
@@ -473,11 +492,13 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     // A live attempt holds its key's lease and sends its own planned legs; only legs nobody holds are resumed.
     public Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
-        ClaimLegsAsync("""
-            l.status = @planned AND NOT EXISTS (
-                SELECT 1 FROM idempotency_keys k WHERE k.operation_id = l.operation_id AND k.state = 'inFlight' AND k.lease_expires_at > @now)
-            """,
-            [("planned", Sql.Name(LegStatus.Planned))], limit, claim, cancellationToken);
+        ClaimLegsAsync(ResumableCondition, [("planned", Sql.Name(LegStatus.Planned))], limit, claim, cancellationToken);
+
+    /// <summary>Each planned leg looks its attempt up among the in-flight keys by operation (ix_idempotency_keys_in_flight).</summary>
+    internal const string ResumableCondition = """
+        l.status = @planned AND NOT EXISTS (
+            SELECT 1 FROM idempotency_keys k WHERE k.operation_id = l.operation_id AND k.state = 'inFlight' AND k.lease_expires_at > @now)
+        """;
 
     public async Task<IReadOnlyList<OperationLeg>> ListLegsOfCertificateAsync(
         Guid organizationId, OperationKind kind, CertificateRef productionCertificate, CancellationToken cancellationToken)
@@ -495,9 +516,11 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     public async Task ReleaseAsync(WorkerClaim claim, CancellationToken cancellationToken)
     {
         await using var connection = await OpenForWritingAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @token",
-            [("token", Sql.Text(claim.Token))], cancellationToken);
+        await Sql.ExecuteAsync(connection, null, ReleaseSql, [("token", Sql.Text(claim.Token))], cancellationToken);
     }
+
+    /// <summary>Finds the claim's legs by ix_operation_legs_claimed, as the claim's reads do (<c>l.claimed_by = @token</c>).</summary>
+    internal const string ReleaseSql = "UPDATE operation_legs SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @token";
 
     /// <summary>
     /// Marks up to limit legs matching the condition as the claim's (free ones, or already its own), then reads them.

@@ -42,10 +42,22 @@ internal abstract class StoreDatabase : IAsyncDisposable
 
 internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
 {
-    private readonly string connectionString = new SqliteConnectionStringBuilder
+    private readonly string connectionString = ConnectionString(path, SqliteCacheMode.Default);
+
+    /// <summary>
+    /// Writers' connections come from a pool of their own (pools are per connection string; a private cache is what
+    /// SQLite gives by default anyway). Writers take turns, so that pool holds one handle, reused by every write: SQLite
+    /// drops a connection's page cache whenever another connection wrote since its last transaction, so writes that
+    /// went through the readers' handles in turn started from a cold cache, read every page again, and did so while
+    /// every other writer waited.
+    /// </summary>
+    private readonly string writerConnectionString = ConnectionString(path, SqliteCacheMode.Private);
+
+    private static string ConnectionString(string path, SqliteCacheMode cache) => new SqliteConnectionStringBuilder
     {
         DataSource = path,
         Mode = SqliteOpenMode.ReadWriteCreate,
+        Cache = cache,
         Pooling = true,
         DefaultTimeout = 30,
     }.ToString();
@@ -84,7 +96,7 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
         if (!await writerTurn.WaitAsync(WriterTurnTimeout, cancellationToken))
             throw new SqliteException($"No turn to write within {WriterTurnTimeout.TotalSeconds} s: database is locked.", 5 /* SQLITE_BUSY */);
         // A connection that fails to open is disposed, which gives the turn back.
-        return await OpenAsync(new WriterConnection(connectionString, writerTurn), cancellationToken);
+        return await OpenAsync(new WriterConnection(writerConnectionString, writerTurn), cancellationToken);
     }
 
     /// <summary>A connection that gives the writer's turn back when it closes (disposing closes it).</summary>

@@ -143,10 +143,30 @@ internal static class StoreSchema
             // index instead of among every operation the organization ever had.
             "CREATE INDEX ix_operations_changed ON operations (organization_id, updated_at)",
         ],
+        [
+            // The worker's own legs by claim (reading and releasing them), and the live attempts by operation (which
+            // planned legs to resume): both walked the whole table, under the write lock, on every worker iteration.
+            // Partial, so that they hold only claimed legs and in-flight keys.
+            "CREATE INDEX ix_operation_legs_claimed ON operation_legs (claimed_by) WHERE claimed_by IS NOT NULL",
+            "CREATE INDEX ix_idempotency_keys_in_flight ON idempotency_keys (operation_id, lease_expires_at) WHERE state = 'inFlight'",
+        ],
+        [
+            // The leg's organization (its operation's, which never changes), so that a reservation sums the legs queued
+            // behind a certificate's leg in flight from one covering index instead of an operation and a leg per queued
+            // leg (SqlOperationsStore.ReservedSql, which repeats the condition so that the index applies; status ends the
+            // columns only so that the index covers the query).
+            "ALTER TABLE operation_legs ADD COLUMN organization_id TEXT NULL",
+            "UPDATE operation_legs SET organization_id = (SELECT o.organization_id FROM operations o WHERE o.operation_id = operation_legs.operation_id)",
+            """
+            CREATE INDEX ix_operation_legs_unsettled ON operation_legs
+                (organization_id, production_registry, production_stream_id, consumption_registry, consumption_stream_id, quantity_wh, status)
+                WHERE status IN ('planned', 'intentRecorded', 'unknown')
+            """,
+        ],
     ];
 
     /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
-    public static int LatestVersion => 7;
+    public static int LatestVersion => 9;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {

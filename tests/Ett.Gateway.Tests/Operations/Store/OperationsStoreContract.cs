@@ -309,6 +309,52 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Reservation_counts_queued_in_flight_and_lately_final_legs_and_those_journaled_without_their_organization()
+    {
+        var queued = (await CreateTransferAsync(100)).Legs[0];
+        var legacy = (await CreateTransferAsync(200)).Legs[0];
+        var inFlight = (await CreateTransferAsync(300)).Legs[0];
+        var finishedBefore = (await CreateTransferAsync(400)).Legs[0];
+        var otherOrganization = (await store.CreateOperationAsync(Transfer(Guid.NewGuid(), 800), (await StartAsync(store, key: "other")).Lease, CancellationToken.None))!.Legs[0];
+        foreach (var leg in new[] { inFlight, finishedBefore })
+        {
+            Assert.True(await store.RecordIntentAsync(leg.Id, CancellationToken.None));
+            Assert.True(await store.RecordSubmittedAsync(leg.Id, Guid.NewGuid(), CancellationToken.None));
+        }
+        Assert.True(await store.SetLegStatusAsync(finishedBefore.Id, LegStatus.Submitted, LegStatus.Completed, null, CancellationToken.None));
+        time.Advance(TimeSpan.FromSeconds(1));
+        var readAt = time.GetUtcNow();
+        var finishedSince = (await CreateTransferAsync(500)).Legs[0];
+        Assert.True(await store.RecordIntentAsync(finishedSince.Id, CancellationToken.None));
+        Assert.True(await store.RecordSubmittedAsync(finishedSince.Id, Guid.NewGuid(), CancellationToken.None));
+        Assert.True(await store.SetLegStatusAsync(finishedSince.Id, LegStatus.Submitted, LegStatus.Completed, null, CancellationToken.None));
+        // As an instance from before the leg kept its organization journals it.
+        await using (var connection = await store.OpenForWritingAsync(CancellationToken.None))
+        {
+            Assert.Equal(1, await Sql.ExecuteAsync(connection, null, "UPDATE operation_legs SET organization_id = NULL WHERE leg_id = @leg",
+                [("leg", Sql.Text(legacy.Id))], CancellationToken.None));
+        }
+
+        ReservedCertificates? seen = null;
+        var reservation = await store.ReserveAsync(Organization, (await StartAsync(store, key: "plan")).Lease, readAt, reserved =>
+        {
+            seen = reserved;
+            return null;
+        }, CancellationToken.None);
+
+        Assert.IsType<Reservation.Refused>(reservation);
+        Assert.Equal(new Dictionary<CertificateRef, long>
+        {
+            [queued.ProductionCertificate] = 100,
+            [legacy.ProductionCertificate] = 200,
+            [inFlight.ProductionCertificate] = 300,
+            [finishedSince.ProductionCertificate] = 500,
+        }, seen!.Wh.OrderBy(pair => pair.Value).ToDictionary());
+        Assert.Equal(new[] { queued, legacy, inFlight }.Select(leg => leg.ProductionCertificate).ToHashSet(), seen.Busy.ToHashSet());
+        Assert.DoesNotContain(otherOrganization.ProductionCertificate, seen.Wh.Keys);
+    }
+
+    [StoreFact]
     public async Task Second_operation_for_one_key_is_refused_and_writes_nothing()
     {
         var started = await StartAsync(store);

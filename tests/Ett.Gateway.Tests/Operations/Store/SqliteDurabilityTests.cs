@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using Ett.Gateway.Operations.Store;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ett.Gateway.Tests.Operations.Store;
@@ -110,6 +111,26 @@ public sealed class SqliteDurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_write_goes_through_one_handle_whose_page_cache_readers_never_invalidate()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+        sqlite3 handle;
+        await using (var first = await database.OpenForWritingAsync(CancellationToken.None))
+        {
+            handle = ((SqliteConnection)first).Handle!;
+        }
+
+        // A reader holding its own handle meanwhile does not make the next writer open another one.
+        await using var reader = await database.OpenAsync(CancellationToken.None);
+        Assert.NotSame(handle, ((SqliteConnection)reader).Handle);
+        for (var write = 0; write < 3; write++)
+        {
+            await using var next = await database.OpenForWritingAsync(CancellationToken.None);
+            Assert.Same(handle, ((SqliteConnection)next).Handle);
+        }
+    }
+
+    [Fact]
     public async Task A_writer_that_gives_up_waiting_or_fails_to_open_leaves_the_turn_to_the_next()
     {
         await using var database = new SqliteStoreDatabase(File);
@@ -128,30 +149,5 @@ public sealed class SqliteDurabilityTests : IDisposable
             var failed = await Assert.ThrowsAsync<SqliteException>(() => missing.OpenForWritingAsync(CancellationToken.None));
             Assert.Equal(14, failed.SqliteErrorCode); // SQLITE_CANTOPEN
         }
-    }
-
-    /// <summary>The SQLite database, counting the transactions begun durable.</summary>
-    private sealed class CountingDatabase(StoreDatabase inner) : StoreDatabase
-    {
-        public int DurableTransactions;
-
-        public override string BytesType => inner.BytesType;
-        public override string SkipLocked => inner.SkipLocked;
-        public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
-        public override Task<DbConnection> OpenForWritingAsync(CancellationToken cancellationToken) => inner.OpenForWritingAsync(cancellationToken);
-
-        public override Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-            inner.LockSchemaAsync(connection, transaction, cancellationToken);
-
-        public override Task LockOrganizationAsync(DbConnection connection, DbTransaction transaction, Guid organizationId, CancellationToken cancellationToken) =>
-            inner.LockOrganizationAsync(connection, transaction, organizationId, cancellationToken);
-
-        public override Task<DbTransaction> BeginDurableTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref DurableTransactions);
-            return inner.BeginDurableTransactionAsync(connection, cancellationToken);
-        }
-
-        public override ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
