@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -60,6 +60,12 @@ public readonly struct EttRawAttributes
 
     // Up to this many names are told apart by a fingerprint each; more are rare enough to be read the slow way.
     private const int MaxFingerprinted = 64;
+    private const int MaxDecodedInScratch = 256;
+
+    // Reading is synchronous, so one set per thread serves every certificate (stackalloc zeroed them for each).
+    [ThreadStatic] private static ulong[]? _fingerprints;
+    [ThreadStatic] private static int[]? _names;
+    [ThreadStatic] private static char[]? _decoded;
 
     /// <summary>Reads the attributes the reader is at (an object of strings, or null) in <paramref name="body"/>.</summary>
     internal static EttRawAttributes ReadFrom(ref Utf8JsonReader reader, byte[] body)
@@ -67,8 +73,8 @@ public readonly struct EttRawAttributes
         if (reader.TokenType == JsonTokenType.Null) return default;
         if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("Certificate attributes must be an object.");
         var start = (int)reader.TokenStartIndex;
-        Span<ulong> fingerprints = stackalloc ulong[MaxFingerprinted];
-        Span<int> names = stackalloc int[MaxFingerprinted];
+        var fingerprints = _fingerprints ??= new ulong[MaxFingerprinted];
+        var names = _names ??= new int[MaxFingerprinted];
         var count = 0;
         var asSent = true;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -81,7 +87,7 @@ public readonly struct EttRawAttributes
                     var name = reader.ValueSpan;
                     var fingerprint = Fingerprint(name);
                     // Vectorised: a page's fifty certificates of twenty-odd names each cost next to nothing here.
-                    if (fingerprints[..count].Contains(fingerprint) && Repeats(body, names[..count], fingerprints[..count], fingerprint, name))
+                    if (fingerprints.AsSpan(0, count).Contains(fingerprint) && Repeats(body, names.AsSpan(0, count), fingerprints.AsSpan(0, count), fingerprint, name))
                         asSent = false;
                     fingerprints[count] = fingerprint;
                     names[count++] = (int)reader.TokenStartIndex + 1;
@@ -120,15 +126,14 @@ public readonly struct EttRawAttributes
         ulong first, last;
         if (name.Length >= sizeof(ulong))
         {
-            first = BinaryPrimitives.ReadUInt64LittleEndian(name);
-            last = BinaryPrimitives.ReadUInt64LittleEndian(name[^sizeof(ulong)..]);
+            first = MemoryMarshal.Read<ulong>(name);
+            last = MemoryMarshal.Read<ulong>(name[^sizeof(ulong)..]);
         }
         else
         {
-            Span<byte> padded = stackalloc byte[sizeof(ulong)];
-            padded.Clear();
-            name.CopyTo(padded);
-            first = last = BinaryPrimitives.ReadUInt64LittleEndian(padded);
+            first = 0;
+            foreach (var letter in name) first = (first << 8) | letter;
+            last = first;
         }
         return first ^ BitOperations.RotateLeft(last, 29) ^ ((ulong)name.Length * 0x9E3779B97F4A7C15UL);
     }
@@ -140,10 +145,10 @@ public readonly struct EttRawAttributes
     private static void EnsureDecodes(ref Utf8JsonReader reader)
     {
         var length = reader.ValueSpan.Length;
-        var rented = length > 256 ? ArrayPool<char>.Shared.Rent(length) : null;
+        var rented = length > MaxDecodedInScratch ? ArrayPool<char>.Shared.Rent(length) : null;
         try
         {
-            reader.CopyString(rented is null ? stackalloc char[256] : rented.AsSpan());
+            reader.CopyString(rented ?? (_decoded ??= new char[MaxDecodedInScratch]));
         }
         catch (InvalidOperationException undecodable)
         {
