@@ -174,9 +174,16 @@ internal static class EttCertificateListReader
     private static readonly long MinUnixSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
     private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
-    /// <summary>The page in <paramref name="body"/>'s first <paramref name="length"/> bytes; null for a JSON null.</summary>
+    // A list sized for the certificates asked for, within reason: grown one doubling at a time, a page's list of
+    // certificates was half of what a page allocated.
+    private const int MaxExpected = 1024;
+
+    /// <summary>
+    /// The page in <paramref name="body"/>'s first <paramref name="length"/> bytes, sized for <paramref name="expected"/>
+    /// certificates (what ETT was asked for, if it was told); null for a JSON null.
+    /// </summary>
     /// <exception cref="JsonException">The body is not that JSON.</exception>
-    public static EttPage<EttCertificate>? Read(byte[] body, int length)
+    public static EttPage<EttCertificate>? Read(byte[] body, int length, int? expected = null)
     {
         var json = body.AsSpan(0, length);
         // The structure is ASCII: checked once here, the texts need not be checked each before they are written out.
@@ -193,7 +200,7 @@ internal static class EttCertificateListReader
             Span<byte> scratch = new byte[MaxMemberName];
             while (NextMember(ref reader, scratch, out var name))
             {
-                if (Is(name, "result"u8)) result = ReadCertificates(ref reader, body, scratch);
+                if (Is(name, "result"u8)) result = ReadCertificates(ref reader, body, scratch, expected);
                 else if (Is(name, "metadata"u8)) metadata = ReadPageInfo(ref reader, scratch);
                 else reader.Skip();
             }
@@ -209,11 +216,11 @@ internal static class EttCertificateListReader
     private static EttPage<EttCertificate>? End(ref Utf8JsonReader reader, EttPage<EttCertificate>? page) =>
         reader.Read() ? throw new JsonException("ETT's answer continues after its end.") : page;
 
-    private static List<EttCertificate>? ReadCertificates(ref Utf8JsonReader reader, byte[] body, Span<byte> scratch)
+    private static List<EttCertificate>? ReadCertificates(ref Utf8JsonReader reader, byte[] body, Span<byte> scratch, int? expected)
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         Expect(ref reader, JsonTokenType.StartArray);
-        var certificates = new List<EttCertificate>();
+        var certificates = new List<EttCertificate>(Math.Clamp(expected ?? 0, 0, MaxExpected));
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             certificates.Add(ReadCertificate(ref reader, body, scratch));
         return certificates;

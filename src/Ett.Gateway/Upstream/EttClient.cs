@@ -106,11 +106,11 @@ public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResili
     public async Task<EttPage<EttCertificate>> GetCertificatesAsync(Guid organizationId, EttCertificateQuery query, EttAnswerBodies bodies, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, CertificatesPath(organizationId, query));
-        return await SendAsync(request, static async (content, bodies, ct) =>
+        return await SendAsync(request, static async (content, state, ct) =>
         {
-            var (body, length) = await bodies.ReadAsync(content, ct);
-            return EttCertificateListReader.Read(body, length);
-        }, bodies, ct);
+            var (body, length) = await state.Bodies.ReadAsync(content, ct);
+            return EttCertificateListReader.Read(body, length, state.Limit);
+        }, (Bodies: bodies, query.Limit), ct);
     }
 
     /// <summary>The same list as <see cref="GetCertificatesAsync"/>, read as planning needs it (attributes skipped).</summary>

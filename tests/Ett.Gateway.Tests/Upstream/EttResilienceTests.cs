@@ -150,8 +150,10 @@ public class EttResilienceTests : IAsyncLifetime
         Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
     }
 
-    [Fact]
-    public async Task A_get_whose_answer_stalls_after_the_headers_answers_504_within_its_budget_plus_100ms()
+    [Theory]
+    [InlineData("contracts")]
+    [InlineData("certificates?limit=50")] // read whole before it is parsed
+    public async Task A_get_whose_answer_stalls_after_the_headers_answers_504_within_its_budget_plus_100ms(string list)
     {
         // ETT takes a second to answer, then sends its headers and the start of the body, and nothing more.
         var headersAfter = TimeSpan.FromSeconds(1);
@@ -165,14 +167,14 @@ public class EttResilienceTests : IAsyncLifetime
         };
         var start = _clock.GetUtcNow();
 
-        var call = _caller.GetAsync(ContractsPath);
+        var call = _caller.GetAsync($"/organizations/{_organization}/{list}");
         await _clock.WaitForTimerAsync(Budget - headersAfter, call);
         _clock.Advance(Budget - headersAfter);
         var response = await call;
 
         await response.ProblemAsync(HttpStatusCode.GatewayTimeout, "upstream-unavailable");
         Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
-        Assert.Equal(1, ContractCalls("GET"));
+        Assert.Single(_upstreams.EttRequests);
     }
 
     [Fact]
@@ -266,21 +268,24 @@ public class EttResilienceTests : IAsyncLifetime
         { "application/json", """{"result":[]}""", "1000" },
     };
 
+    /// <summary>ETT answers <paramref name="body"/>; with a <paramref name="contentLength"/> beyond it, then cuts the connection.</summary>
+    private static Func<HttpContext, RecordedRequest, Task> Answers(string contentType, string body, string? contentLength) => async (context, _) =>
+    {
+        context.Response.ContentType = contentType;
+        if (contentLength is not null) context.Response.Headers.ContentLength = long.Parse(contentLength);
+        await context.Response.WriteAsync(body);
+        if (contentLength is not null)
+        {
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        }
+    };
+
     [Theory]
     [MemberData(nameof(UnreadableBodies))]
     public async Task A_composite_read_of_an_html_or_truncated_body_is_a_502_problem(string contentType, string body, string? contentLength)
     {
-        _upstreams.EttBehaviour = async (context, _) =>
-        {
-            context.Response.ContentType = contentType;
-            if (contentLength is not null) context.Response.Headers.ContentLength = long.Parse(contentLength);
-            await context.Response.WriteAsync(body);
-            if (contentLength is not null)
-            {
-                await context.Response.Body.FlushAsync();
-                context.Abort();
-            }
-        };
+        _upstreams.EttBehaviour = Answers(contentType, body, contentLength);
 
         var response = await _caller.GetAsync(ContractsPath);
 
@@ -312,45 +317,12 @@ public class EttResilienceTests : IAsyncLifetime
     [MemberData(nameof(UnreadableCertificateAnswers))]
     public async Task A_certificates_page_of_an_unreadable_or_cut_off_answer_is_the_502_problem_of_any_composite_read(string contentType, string body, string? contentLength, string detail)
     {
-        _upstreams.EttBehaviour = async (context, _) =>
-        {
-            context.Response.ContentType = contentType;
-            if (contentLength is not null) context.Response.Headers.ContentLength = long.Parse(contentLength);
-            await context.Response.WriteAsync(body);
-            if (contentLength is not null)
-            {
-                await context.Response.Body.FlushAsync();
-                context.Abort();
-            }
-        };
+        _upstreams.EttBehaviour = Answers(contentType, body, contentLength);
 
         var response = await _caller.GetAsync(CertificatesPath);
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadGateway, "upstream-unavailable");
         Assert.Equal(detail, problem.GetProperty("detail").GetString());
-    }
-
-    [Fact]
-    public async Task A_certificates_page_whose_answer_stalls_after_the_headers_answers_504_within_its_budget_plus_100ms()
-    {
-        var headersAfter = TimeSpan.FromSeconds(1);
-        _upstreams.EttBehaviour = async (context, _) =>
-        {
-            _clock.Advance(headersAfter);
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("""{"result":[""");
-            await context.Response.Body.FlushAsync();
-            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        };
-        var start = _clock.GetUtcNow();
-
-        var call = _caller.GetAsync(CertificatesPath);
-        await _clock.WaitForTimerAsync(Budget - headersAfter, call);
-        _clock.Advance(Budget - headersAfter);
-        var response = await call;
-
-        await response.ProblemAsync(HttpStatusCode.GatewayTimeout, "upstream-unavailable");
-        Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
     }
 
     [Fact]
