@@ -20,7 +20,10 @@ internal sealed class EttAttributesConverter : JsonConverter<EttAttributes>
     // Reading is synchronous, so one buffer per thread serves every read.
     [ThreadStatic] private static KeyValuePair<string, string>[]? _read;
 
-    public override EttAttributes? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override EttAttributes? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadObject(ref reader);
+
+    /// <summary>The attributes the reader is at: an object of strings, or null.</summary>
+    internal static EttAttributes? ReadObject(ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("Certificate attributes must be an object.");
@@ -58,12 +61,16 @@ internal sealed class EttAttributesConverter : JsonConverter<EttAttributes>
         }
     }
 
-    public override void Write(Utf8JsonWriter writer, EttAttributes value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, EttAttributes value, JsonSerializerOptions options) =>
+        WriteObject(writer, value, options.DictionaryKeyPolicy);
+
+    /// <summary>Writes them as a dictionary is written: names through the options' key policy, a null value as null.</summary>
+    internal static void WriteObject(Utf8JsonWriter writer, EttAttributes value, JsonNamingPolicy? keyPolicy)
     {
         writer.WriteStartObject();
         foreach (var (name, text) in value.AsSpan())
         {
-            writer.WritePropertyName(options.DictionaryKeyPolicy?.ConvertName(name) ?? name);
+            writer.WritePropertyName(keyPolicy?.ConvertName(name) ?? name);
             writer.WriteStringValue(text);
         }
         writer.WriteEndObject();

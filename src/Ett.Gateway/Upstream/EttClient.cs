@@ -99,8 +99,19 @@ public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResili
         return (await SendAsync<EttReceiver>(request, ct)).ReceiverId;
     }
 
-    public Task<EttPage<EttCertificate>> GetCertificatesAsync(Guid organizationId, EttCertificateQuery query, CancellationToken ct) =>
-        GetAsync<EttPage<EttCertificate>>(CertificatesPath(organizationId, query), ct);
+    /// <summary>
+    /// A page of ETT's certificates, read from the whole of ETT's answer held in <paramref name="bodies"/>: the
+    /// certificates' attributes point into it until <paramref name="bodies"/> is disposed.
+    /// </summary>
+    public async Task<EttPage<EttCertificate>> GetCertificatesAsync(Guid organizationId, EttCertificateQuery query, EttAnswerBodies bodies, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, CertificatesPath(organizationId, query));
+        return await SendAsync(request, static async (content, state, ct) =>
+        {
+            var (body, length) = await state.Bodies.ReadAsync(content, ct);
+            return EttCertificateListReader.Read(body, length, state.Limit);
+        }, (Bodies: bodies, query.Limit), ct);
+    }
 
     /// <summary>The same list as <see cref="GetCertificatesAsync"/>, read as planning needs it (attributes skipped).</summary>
     public Task<EttPage<EttPlannableCertificate>> GetPlannableCertificatesAsync(Guid organizationId, EttCertificateQuery query, CancellationToken ct) =>
@@ -158,29 +169,35 @@ public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResili
         return await SendAsync<T>(request, ct);
     }
 
+    /// <summary>Reads ETT's answer as it arrives, without a copy of the whole body first.</summary>
+    private Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct) =>
+        SendAsync(request, static (content, _, ct) => content.ReadFromJsonAsync<T>(EttRequest.Json, ct), 0, ct);
+
     /// <summary>
-    /// Reads ETT's answer as it arrives, without a copy of the whole body first. The resilience pipelines end with ETT's
-    /// headers, so what is left of the call's budget (<see cref="EttResilienceOptions.Timeout"/>) bounds the body.
+    /// Sends the request and reads a success with <paramref name="read"/> (null or a <see cref="JsonException"/>: ETT's
+    /// answer is not what was expected). The resilience pipelines end with ETT's headers, so what is left of the call's
+    /// budget (<see cref="EttResilienceOptions.Timeout"/>) bounds the body.
     /// </summary>
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    private async Task<T> SendAsync<T, TState>(HttpRequestMessage request, Func<HttpContent, TState, CancellationToken, Task<T?>> read,
+        TState state, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         using var response = await SendRawAsync(request, ct, HttpCompletionOption.ResponseHeadersRead);
         var left = resilience.Value.Timeout - time.GetElapsedTime(started);
         // One source for both ends of the read: the budget's timer, and the caller giving up.
-        using var read = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
-        using var caller = ct.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), read);
+        using var budget = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
+        using var caller = ct.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), budget);
         try
         {
-            await EttRequest.EnsureSuccessAsync(response, read.Token);
-            return await response.Content.ReadFromJsonAsync<T>(EttRequest.Json, read.Token) ?? throw EttErrors.UnreadableBody();
+            await EttRequest.EnsureSuccessAsync(response, budget.Token);
+            return await read(response.Content, state, budget.Token) ?? throw EttErrors.UnreadableBody();
         }
         catch (JsonException unreadable)
         {
             // A proxy's HTML page or a cut-off document is ETT failing, not the gateway.
             throw EttErrors.UnreadableBody(unreadable);
         }
-        catch (OperationCanceledException slow) when (read.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (OperationCanceledException slow) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw EttErrors.TimedOut(slow);
         }

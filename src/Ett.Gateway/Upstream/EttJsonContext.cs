@@ -17,7 +17,6 @@ namespace Ett.Gateway.Upstream;
 [JsonSerializable(typeof(EttPage<EttWallet>))]
 [JsonSerializable(typeof(EttWalletEndpoint))]
 [JsonSerializable(typeof(EttReceiver))]
-[JsonSerializable(typeof(EttPage<EttCertificate>))]
 [JsonSerializable(typeof(EttPage<EttPlannableCertificate>))]
 [JsonSerializable(typeof(EttPlannableCertificate))]
 [JsonSerializable(typeof(EttPage<EttAggregate>))]

@@ -63,26 +63,6 @@ public sealed record EttReceiver(Guid ReceiverId);
 public sealed record EttFederatedStreamId([property: JsonConverter(typeof(EttPooledStringConverter))] string Registry, Guid StreamId);
 
 /// <summary>
-/// A certificate as the certificates page reads it. Settable members, not a constructor or required ones: System.Text.Json
-/// reads those into a cache of the values first (an argument state and boxed numbers), for each of a page's certificates.
-/// </summary>
-public sealed record EttCertificate
-{
-    public EttFederatedStreamId FederatedStreamId { get; set; } = null!;
-    public long Quantity { get; set; }
-    public long Start { get; set; }
-    public long End { get; set; }
-
-    [JsonConverter(typeof(EttPooledStringConverter))]
-    public string GridArea { get; set; } = null!;
-
-    [JsonConverter(typeof(EttPooledStringConverter))]
-    public string CertificateType { get; set; } = null!;
-
-    public EttAttributes? Attributes { get; set; }
-}
-
-/// <summary>
 /// A certificate as planning reads it: of its attributes only <c>isTrial</c>. A production certificate carries about
 /// twenty, and planning reads the whole list on every transfer; the reader skips the others without keeping them.
 /// </summary>

@@ -3,7 +3,10 @@ using Ett.Gateway.Upstream;
 
 namespace Ett.Gateway.Tests.Upstream;
 
-/// <summary>The pooled attribute reader must read exactly what System.Text.Json's own dictionary reading reads, in the same order.</summary>
+/// <summary>
+/// The pooled attribute reader (claims' certificates, and the certificates page where it cannot write ETT's bytes) must
+/// read exactly what System.Text.Json's own dictionary reading reads, in the same order.
+/// </summary>
 public class EttAttributesConverterTests
 {
     private const string Certificate = """
@@ -32,7 +35,7 @@ public class EttAttributesConverterTests
     {
         var json = Certificate.Replace("ATTRIBUTES", attributes);
 
-        var pooled = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
+        var pooled = JsonSerializer.Deserialize<EttClaimedCertificate>(json, EttRequest.Json)!;
         var plain = JsonSerializer.Deserialize<Dictionary<string, string>?>(attributes, EttRequest.Json);
 
         // In order: the page writes them out as ETT sent them.
@@ -49,7 +52,7 @@ public class EttAttributesConverterTests
     [MemberData(nameof(Attributes))]
     public void Writes_what_the_default_writer_writes(string attributes)
     {
-        var pooled = JsonSerializer.Deserialize<EttCertificate>(Certificate.Replace("ATTRIBUTES", attributes), EttRequest.Json)!;
+        var pooled = JsonSerializer.Deserialize<EttClaimedCertificate>(Certificate.Replace("ATTRIBUTES", attributes), EttRequest.Json)!;
         var plain = JsonSerializer.Deserialize<Dictionary<string, string>?>(attributes, EttRequest.Json);
 
         Assert.Equal(JsonSerializer.Serialize(plain, EttRequest.Json), JsonSerializer.Serialize(pooled.Attributes, EttRequest.Json));
@@ -63,8 +66,8 @@ public class EttAttributesConverterTests
         var many = Enumerable.Range(0, 100).ToDictionary(i => $"attribute{i}", i => $"value{i}");
         var json = Certificate.Replace("ATTRIBUTES", JsonSerializer.Serialize(many));
 
-        var first = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
-        var next = JsonSerializer.Deserialize<EttCertificate>(Certificate.Replace("ATTRIBUTES", """{"only":"one"}"""), EttRequest.Json)!.Attributes!;
+        var first = JsonSerializer.Deserialize<EttClaimedCertificate>(json, EttRequest.Json)!.Attributes!;
+        var next = JsonSerializer.Deserialize<EttClaimedCertificate>(Certificate.Replace("ATTRIBUTES", """{"only":"one"}"""), EttRequest.Json)!.Attributes!;
 
         Assert.Equal(many.ToList(), first.ToList());
         Assert.Equal([new("only", "one")], next.ToList());
@@ -79,7 +82,7 @@ public class EttAttributesConverterTests
     {
         var json = Certificate.Replace("ATTRIBUTES", attributes);
 
-        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json));
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<EttClaimedCertificate>(json, EttRequest.Json));
         Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<Dictionary<string, string>>(attributes, EttRequest.Json));
     }
 
@@ -88,8 +91,8 @@ public class EttAttributesConverterTests
     {
         var json = Certificate.Replace("ATTRIBUTES", """{"energyTag_GcIssuer":"Energinet","energyTag_Sponsored":"No","energyTag_ProductionDeviceUniqueIdentification":"571313000000000017","energyTag_ProductionDeviceLocation":"Vindm\u00f8llevej 1, 8000 Aarhus C"}""");
 
-        var first = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
-        var second = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!.Attributes!;
+        var first = JsonSerializer.Deserialize<EttClaimedCertificate>(json, EttRequest.Json)!.Attributes!;
+        var second = JsonSerializer.Deserialize<EttClaimedCertificate>(json, EttRequest.Json)!.Attributes!;
 
         Assert.Same(first.Keys.First(), second.Keys.First());
         Assert.Same(first["energyTag_GcIssuer"], second["energyTag_GcIssuer"]);
@@ -100,34 +103,10 @@ public class EttAttributesConverterTests
     }
 
     [Fact]
-    public void Registry_grid_area_and_type_repeated_by_certificates_are_one_string()
-    {
-        var json = Certificate.Replace("ATTRIBUTES", "null");
-
-        var first = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
-        var second = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
-
-        Assert.Equal(("Energinet.dk", "DK1", "production"), (first.FederatedStreamId.Registry, first.GridArea, first.CertificateType));
-        Assert.Same(first.FederatedStreamId.Registry, second.FederatedStreamId.Registry);
-        Assert.Same(first.GridArea, second.GridArea);
-        Assert.Same(first.CertificateType, second.CertificateType);
-    }
-
-    [Fact]
-    public void Escaped_certificate_members_read_as_their_text()
-    {
-        var json = Certificate.Replace("ATTRIBUTES", "null").Replace("\"DK1\"", "\"D\\u004B1\"").Replace("\"production\"", "\"pr\\u006Fduction\"");
-
-        var certificate = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
-
-        Assert.Equal(("DK1", "production"), (certificate.GridArea, certificate.CertificateType));
-    }
-
-    [Fact]
     public void Writes_as_it_reads()
     {
         var json = Certificate.Replace("ATTRIBUTES", """{"energyTag_GcIssuer":"Energinet","b":null}""");
-        var certificate = JsonSerializer.Deserialize<EttCertificate>(json, EttRequest.Json)!;
+        var certificate = JsonSerializer.Deserialize<EttClaimedCertificate>(json, EttRequest.Json)!;
 
         var written = JsonSerializer.Serialize(certificate, EttRequest.Json);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using Ett.Gateway.Tests.Features;
 using Ett.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -149,8 +150,10 @@ public class EttResilienceTests : IAsyncLifetime
         Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
     }
 
-    [Fact]
-    public async Task A_get_whose_answer_stalls_after_the_headers_answers_504_within_its_budget_plus_100ms()
+    [Theory]
+    [InlineData("contracts")]
+    [InlineData("certificates?limit=50")] // read whole before it is parsed
+    public async Task A_get_whose_answer_stalls_after_the_headers_answers_504_within_its_budget_plus_100ms(string list)
     {
         // ETT takes a second to answer, then sends its headers and the start of the body, and nothing more.
         var headersAfter = TimeSpan.FromSeconds(1);
@@ -164,14 +167,14 @@ public class EttResilienceTests : IAsyncLifetime
         };
         var start = _clock.GetUtcNow();
 
-        var call = _caller.GetAsync(ContractsPath);
+        var call = _caller.GetAsync($"/organizations/{_organization}/{list}");
         await _clock.WaitForTimerAsync(Budget - headersAfter, call);
         _clock.Advance(Budget - headersAfter);
         var response = await call;
 
         await response.ProblemAsync(HttpStatusCode.GatewayTimeout, "upstream-unavailable");
         Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
-        Assert.Equal(1, ContractCalls("GET"));
+        Assert.Single(_upstreams.EttRequests);
     }
 
     [Fact]
@@ -265,26 +268,89 @@ public class EttResilienceTests : IAsyncLifetime
         { "application/json", """{"result":[]}""", "1000" },
     };
 
+    /// <summary>ETT answers <paramref name="body"/>; with a <paramref name="contentLength"/> beyond it, then cuts the connection.</summary>
+    private static Func<HttpContext, RecordedRequest, Task> Answers(string contentType, string body, string? contentLength) => async (context, _) =>
+    {
+        context.Response.ContentType = contentType;
+        if (contentLength is not null) context.Response.Headers.ContentLength = long.Parse(contentLength);
+        await context.Response.WriteAsync(body);
+        if (contentLength is not null)
+        {
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        }
+    };
+
     [Theory]
     [MemberData(nameof(UnreadableBodies))]
     public async Task A_composite_read_of_an_html_or_truncated_body_is_a_502_problem(string contentType, string body, string? contentLength)
     {
-        _upstreams.EttBehaviour = async (context, _) =>
-        {
-            context.Response.ContentType = contentType;
-            if (contentLength is not null) context.Response.Headers.ContentLength = long.Parse(contentLength);
-            await context.Response.WriteAsync(body);
-            if (contentLength is not null)
-            {
-                await context.Response.Body.FlushAsync();
-                context.Abort();
-            }
-        };
+        _upstreams.EttBehaviour = Answers(contentType, body, contentLength);
 
         var response = await _caller.GetAsync(ContractsPath);
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadGateway, "upstream-unavailable");
         Assert.DoesNotContain("Service Unavailable", problem.ToString());
+    }
+
+    private string CertificatesPath => $"/organizations/{_organization}/certificates?limit=50";
+
+    private const string OneCertificate = """
+        {"federatedStreamId":{"registry":"Energinet.dk","streamId":"0b9c2f4e-8d1a-4c3b-9e7f-2a6d5c4b3a21"},"quantity":5,"start":1,"end":2,"gridArea":"DK1","certificateType":"production","attributes":{"a":"b"}}
+        """;
+
+    private const string NotTheJson = "ETT answered with a body that is not the JSON expected.";
+
+    /// <summary>With the detail any composite read answered (through the serializer) for the same answer.</summary>
+    public static TheoryData<string, string, string?, string> UnreadableCertificateAnswers => new()
+    {
+        { "text/html", "<html><body>Service Unavailable</body></html>", null, NotTheJson },
+        { "application/json", """{"result":[{"federatedStreamId":{"registry":"Energinet.dk\""", null, NotTheJson },
+        { "application/json", $$$"""{"result":[{{{OneCertificate}}}],"metadata":{"total":1}}""", "100000", "ETT could not be reached." },
+        { "application/json", $$"""{"result":[{{OneCertificate}}]} trailing""", null, NotTheJson },
+        { "application/json", $$"""{"result":[{{OneCertificate.Replace("\"b\"", "\"\\uD800\"")}}]}""", null, NotTheJson },
+        { "application/json", $$"""{"result":[{{OneCertificate.Replace("\"b\"", "{}")}}]}""", null, NotTheJson },
+        { "application/json", "", null, NotTheJson },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnreadableCertificateAnswers))]
+    public async Task A_certificates_page_of_an_unreadable_or_cut_off_answer_is_the_502_problem_of_any_composite_read(string contentType, string body, string? contentLength, string detail)
+    {
+        _upstreams.EttBehaviour = Answers(contentType, body, contentLength);
+
+        var response = await _caller.GetAsync(CertificatesPath);
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadGateway, "upstream-unavailable");
+        Assert.Equal(detail, problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_huge_certificates_answer_is_still_read_only_within_the_calls_budget()
+    {
+        // 16 MB of certificates and no end: the gateway holds what came, and gives up when the budget is spent.
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _upstreams.EttBehaviour = async (context, _) =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"result":[""" + OneCertificate);
+            var chunk = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("," + OneCertificate, 4096)));
+            for (var written = 0L; written < 16 * 1024 * 1024; written += chunk.Length)
+                await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            sent.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        };
+        var start = _clock.GetUtcNow();
+
+        var call = _caller.GetAsync(CertificatesPath);
+        await Task.WhenAny(sent.Task, call);
+        await _clock.WaitForTimerAsync(Budget, call);
+        _clock.Advance(Budget);
+        var response = await call;
+
+        await response.ProblemAsync(HttpStatusCode.GatewayTimeout, "upstream-unavailable");
+        Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
     }
 
     [Fact]

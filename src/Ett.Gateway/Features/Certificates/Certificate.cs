@@ -33,16 +33,4 @@ internal sealed record Certificate
 
     /// <summary>ETT's attributes: clear text, plus the hashed ones (e.g. the GSRN) whose value this wallet holds.</summary>
     public required IReadOnlyDictionary<string, string> Attributes { get; init; }
-
-    internal static Certificate From(EttCertificate certificate) => new()
-    {
-        Id = CertificateId.From(certificate.FederatedStreamId),
-        // The wallet sends lowercase, ETT's portal documents PascalCase (ETT-API.md §10): callers always get lowercase.
-        Type = certificate.CertificateType.ToLowerInvariant(),
-        GridArea = certificate.GridArea,
-        Start = DateTimeOffset.FromUnixTimeSeconds(certificate.Start),
-        End = DateTimeOffset.FromUnixTimeSeconds(certificate.End),
-        QuantityWh = certificate.Quantity,
-        Attributes = certificate.Attributes ?? EttAttributes.Empty,
-    };
 }

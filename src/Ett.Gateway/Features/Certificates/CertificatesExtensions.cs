@@ -5,7 +5,6 @@ using Ett.Gateway.Features.Paging;
 using Ett.Gateway.OpenApi;
 using Ett.Gateway.Upstream;
 using Ett.Gateway.Validation;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ett.Gateway.Features.Certificates;
 
@@ -29,6 +28,7 @@ public static class CertificatesExtensions
                 + "than `limit` end together, all of them). Paging neither repeats nor skips a certificate while the wallet "
                 + "is unchanged; certificates claimed or transferred meanwhile can shift later pages. `totalCount` is ETT's "
                 + "count of matching certificates, null when `gridArea` filters.")
+            .Produces<Page<Certificate>>()
             .WithProblemResponse(StatusCodes.Status404NotFound, $"The organization has no wallet in ETT ({ProblemTypes.NotFound}).")
             .WithQueryValues("type", CertificateQuery.Types)
             .WithQueryValues("gridArea", RequestRules.GridAreas)
@@ -36,18 +36,19 @@ public static class CertificatesExtensions
         return app;
     }
 
-    private static async Task<Ok<Page<Certificate>>> ListAsync([AsParameters] CertificateQuery query, EttClient ett, CancellationToken ct)
+    private static async Task<CertificatePage> ListAsync([AsParameters] CertificateQuery query, EttClient ett, CancellationToken ct)
     {
         // Sorted by end, ETT's default spelled out: offsets only page reliably over a fixed order. The wallet sorts by
         // end_date alone, so certificates ending together can swap places between calls: pages end between end times.
         var filter = new EttCertificateQuery(query.EttType, query.EttStart(), query.EttEnd(), SortBy: "End", Sort: "ASC");
+        var bodies = new EttAnswerBodies();
         var page = await OffsetPager.ReadAsync(query,
-            (skip, limit) => ett.GetCertificatesAsync(query.OrganizationId, filter with { Skip = skip, Limit = limit }, ct),
-            Certificate.From,
+            (skip, limit) => ett.GetCertificatesAsync(query.OrganizationId, filter with { Skip = skip, Limit = limit }, bodies, ct),
+            static certificate => certificate,
             // ETT has no grid-area filter.
             keep: query.GridArea is { } area ? c => string.Equals(c.GridArea, area, StringComparison.OrdinalIgnoreCase) : null,
-            orderKey: c => c.End);
-        return TypedResults.Ok(page);
+            orderKey: static c => c.End);
+        return new CertificatePage(page, bodies);
     }
 
     private static readonly Page<Certificate> Example = new()

@@ -105,11 +105,23 @@ internal static class OffsetPager
         /// <summary>Beyond this many items with one key, the gateway gives up reading them in one ETT call.</summary>
         private const int MaxRun = 100_000;
 
-        public List<TWire> Items { get; } = [];
+        public List<TWire> Items { get; private set; } = [];
         public bool Exhausted { get; private set; }
         public int? Total { get; private set; }
         public bool TotalChanged { get; private set; }
         public int Calls { get; private set; }
+
+        /// <summary>The first <paramref name="count"/> of an answer's items; the first answer's own list, not a copy of it.</summary>
+        private void Add(IReadOnlyList<TWire> items, int count)
+        {
+            if (Items.Count == 0 && items is List<TWire> list)
+            {
+                if (count < list.Count) list.RemoveRange(count, list.Count - count);
+                Items = list;
+                return;
+            }
+            for (var i = 0; i < count; i++) Items.Add(items[i]);
+        }
 
         public async Task FetchMoreAsync(int batch)
         {
@@ -126,7 +138,7 @@ internal static class OffsetPager
                     || (page.Metadata is { } meta ? skip + items.Count >= meta.Total : items.Count < batch);
                 if (Exhausted || orderKey is null)
                 {
-                    Items.AddRange(items);
+                    Add(items, items.Count);
                     return;
                 }
 
@@ -135,7 +147,7 @@ internal static class OffsetPager
                 while (runStart > 0 && orderKey(items[runStart - 1]) == key) runStart--;
                 if (runStart > 0 || batch >= MaxRun)
                 {
-                    Items.AddRange(runStart > 0 ? items.Take(runStart) : items);
+                    Add(items, runStart > 0 ? runStart : items.Count);
                     return;
                 }
                 // The whole answer is one key: ask again for more, so the run comes from one answer.

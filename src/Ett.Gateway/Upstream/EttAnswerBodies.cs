@@ -1,0 +1,57 @@
+using System.Buffers;
+
+namespace Ett.Gateway.Upstream;
+
+/// <summary>
+/// ETT answers read whole, each into one pooled array, for what is read from them to point into them (the certificates
+/// page writes ETT's attribute bytes out as they came). Disposed once nothing points into them any more: after the
+/// response written from them is out. Never disposed (a request that failed), the arrays are left to the collector.
+/// </summary>
+public sealed class EttAnswerBodies : IDisposable
+{
+    private const int FirstSize = 16 * 1024;
+    private readonly List<byte[]> _rented = [];
+
+    /// <summary>
+    /// The whole body, as fast as it arrives: bounded, as the serializer's read of it was, by the call's budget that
+    /// <paramref name="ct"/> carries.
+    /// </summary>
+    internal async Task<(byte[] Body, int Length)> ReadAsync(HttpContent content, CancellationToken ct)
+    {
+        // One more than announced: the read that finds the end needs room to find it.
+        var announced = content.Headers.ContentLength;
+        var body = Rent(announced is >= 0 and < int.MaxValue ? (int)announced + 1 : FirstSize);
+        var length = 0;
+        await using var stream = await content.ReadAsStreamAsync(ct);
+        while (true)
+        {
+            if (length == body.Length) body = Grow(body, length);
+            var read = await stream.ReadAsync(body.AsMemory(length), ct);
+            if (read == 0) return (body, length);
+            length += read;
+        }
+    }
+
+    private byte[] Rent(int size)
+    {
+        var array = ArrayPool<byte>.Shared.Rent(size);
+        _rented.Add(array);
+        return array;
+    }
+
+    private byte[] Grow(byte[] full, int length)
+    {
+        if (full.Length >= Array.MaxLength) throw new System.Text.Json.JsonException("ETT's answer is longer than an array holds.");
+        var bigger = Rent((int)Math.Min(2L * full.Length, Array.MaxLength));
+        full.AsSpan(0, length).CopyTo(bigger);
+        _rented.Remove(full);
+        ArrayPool<byte>.Shared.Return(full);
+        return bigger;
+    }
+
+    public void Dispose()
+    {
+        foreach (var array in _rented) ArrayPool<byte>.Shared.Return(array);
+        _rented.Clear();
+    }
+}
