@@ -10,6 +10,7 @@ namespace Ett.Gateway.Upstream;
 public sealed class EttAnswerBodies : IDisposable
 {
     private const int FirstSize = 16 * 1024;
+    private const int MaxFirstSize = 1024 * 1024;
     private readonly List<byte[]> _rented = [];
 
     /// <summary>
@@ -18,9 +19,10 @@ public sealed class EttAnswerBodies : IDisposable
     /// </summary>
     internal async Task<(byte[] Body, int Length)> ReadAsync(HttpContent content, CancellationToken ct)
     {
-        // One more than announced: the read that finds the end needs room to find it.
+        // One more than announced (the read that finds the end needs room to find it), but no more than a first array
+        // up front: an announced length is only a claim, and the array grows with what really arrives.
         var announced = content.Headers.ContentLength;
-        var body = Rent(announced is >= 0 and < int.MaxValue ? (int)announced + 1 : FirstSize);
+        var body = Rent(announced is >= 0 ? (int)Math.Min(announced.Value + 1, MaxFirstSize) : FirstSize);
         var length = 0;
         await using var stream = await content.ReadAsStreamAsync(ct);
         while (true)
