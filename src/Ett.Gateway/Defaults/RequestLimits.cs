@@ -35,39 +35,9 @@ internal sealed class RequestLimits(RequestDelegate next, IOptions<LimitsOptions
         // BadHttpRequestException 413, which GatewayProblemHandler answers as a problem. The server counts where it can
         // (Kestrel); elsewhere the body is wrapped to count.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = maxBody;
-        else context.Request.Body = new LimitedBody(context.Request.Body, maxBody);
+        else context.Request.Body = new LimitedStream(context.Request.Body, maxBody, () =>
+            new BadHttpRequestException($"The request body exceeds {maxBody} bytes.", StatusCodes.Status413PayloadTooLarge));
         return next(context);
-    }
-
-    private sealed class LimitedBody(Stream inner, long limit) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        private int Count(int read)
-        {
-            _read += read;
-            if (_read > limit) throw new BadHttpRequestException($"The request body exceeds {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
-            return read;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static long HeaderBytes(IHeaderDictionary headers)

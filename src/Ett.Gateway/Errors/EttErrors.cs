@@ -88,6 +88,11 @@ internal static partial class EttErrors
         new(StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable, Titles.Unavailable,
             "ETT answered with a body that is not the JSON expected.", exception);
 
+    /// <summary>ETT answered success with more than <see cref="Upstream.EttResilienceOptions.MaxAnswerBytes"/>.</summary>
+    public static GatewayProblemException AnswerTooLong(long maxBytes) =>
+        new(StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable, Titles.Unavailable,
+            $"ETT answered with more than {maxBytes} bytes (Ett:Resilience:MaxAnswerBytes).");
+
     private static (int Status, string Type, string Title) Classify(int upstreamStatus, EttErrorBody body) => upstreamStatus switch
     {
         400 when body.IsApiVersionError =>

@@ -14,17 +14,15 @@ public sealed class EttAnswerBodies : IDisposable
     private readonly List<byte[]> _rented = [];
 
     /// <summary>
-    /// The whole body, as fast as it arrives: bounded, as the serializer's read of it was, by the call's budget that
-    /// <paramref name="ct"/> carries.
+    /// The whole of <paramref name="stream"/>, as fast as it arrives: bounded, as the serializer's read of it is, by the
+    /// call's budget that <paramref name="ct"/> carries and by the stream's own limit.
     /// </summary>
-    internal async Task<(byte[] Body, int Length)> ReadAsync(HttpContent content, CancellationToken ct)
+    internal async Task<(byte[] Body, int Length)> ReadAsync(Stream stream, long? announced, CancellationToken ct)
     {
         // One more than announced (the read that finds the end needs room to find it), but no more than a first array
         // up front: an announced length is only a claim, and the array grows with what really arrives.
-        var announced = content.Headers.ContentLength;
         var body = Rent(announced is >= 0 ? (int)Math.Min(announced.Value + 1, MaxFirstSize) : FirstSize);
         var length = 0;
-        await using var stream = await content.ReadAsStreamAsync(ct);
         while (true)
         {
             if (length == body.Length) body = Grow(body, length);
@@ -43,7 +41,6 @@ public sealed class EttAnswerBodies : IDisposable
 
     private byte[] Grow(byte[] full, int length)
     {
-        if (full.Length >= Array.MaxLength) throw new System.Text.Json.JsonException("ETT's answer is longer than an array holds.");
         var bigger = Rent((int)Math.Min(2L * full.Length, Array.MaxLength));
         full.AsSpan(0, length).CopyTo(bigger);
         _rented.Remove(full);

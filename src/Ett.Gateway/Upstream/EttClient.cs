@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ett.Gateway.Defaults;
 using Ett.Gateway.Errors;
 using Microsoft.Extensions.Options;
 
@@ -106,10 +107,10 @@ public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResili
     public async Task<EttPage<EttCertificate>> GetCertificatesAsync(Guid organizationId, EttCertificateQuery query, EttAnswerBodies bodies, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, CertificatesPath(organizationId, query));
-        return await SendAsync(request, static async (content, state, ct) =>
+        return await SendAsync(request, static async (body, announced, state, ct) =>
         {
-            var (body, length) = await state.Bodies.ReadAsync(content, ct);
-            return EttCertificateListReader.Read(body, length, state.Limit);
+            var (whole, length) = await state.Bodies.ReadAsync(body, announced, ct);
+            return EttCertificateListReader.Read(whole, length, state.Limit);
         }, (Bodies: bodies, query.Limit), ct);
     }
 
@@ -171,26 +172,32 @@ public sealed class EttClient(IHttpClientFactory httpClients, IOptions<EttResili
 
     /// <summary>Reads ETT's answer as it arrives, without a copy of the whole body first.</summary>
     private Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct) =>
-        SendAsync(request, static (content, _, ct) => content.ReadFromJsonAsync<T>(EttRequest.Json, ct), 0, ct);
+        SendAsync(request, static (body, _, _, ct) => JsonSerializer.DeserializeAsync<T>(body, EttRequest.Json, ct).AsTask(), 0, ct);
 
     /// <summary>
-    /// Sends the request and reads a success with <paramref name="read"/> (null or a <see cref="JsonException"/>: ETT's
-    /// answer is not what was expected). The resilience pipelines end with ETT's headers, so what is left of the call's
-    /// budget (<see cref="EttResilienceOptions.Timeout"/>) bounds the body.
+    /// Sends the request and reads a success's body (with its announced length) with <paramref name="read"/> (null or a
+    /// <see cref="JsonException"/>: ETT's answer is not what was expected). The resilience pipelines end with ETT's
+    /// headers, so what is left of the call's budget (<see cref="EttResilienceOptions.Timeout"/>) bounds the body in time,
+    /// and <see cref="EttResilienceOptions.MaxAnswerBytes"/> in bytes.
     /// </summary>
-    private async Task<T> SendAsync<T, TState>(HttpRequestMessage request, Func<HttpContent, TState, CancellationToken, Task<T?>> read,
+    private async Task<T> SendAsync<T, TState>(HttpRequestMessage request, Func<Stream, long?, TState, CancellationToken, Task<T?>> read,
         TState state, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         using var response = await SendRawAsync(request, ct, HttpCompletionOption.ResponseHeadersRead);
-        var left = resilience.Value.Timeout - time.GetElapsedTime(started);
+        var settings = resilience.Value;
+        var left = settings.Timeout - time.GetElapsedTime(started);
         // One source for both ends of the read: the budget's timer, and the caller giving up.
         using var budget = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
         using var caller = ct.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), budget);
         try
         {
             await EttRequest.EnsureSuccessAsync(response, budget.Token);
-            return await read(response.Content, state, budget.Token) ?? throw EttErrors.UnreadableBody();
+            var announced = response.Content.Headers.ContentLength;
+            if (announced > settings.MaxAnswerBytes) throw EttErrors.AnswerTooLong(settings.MaxAnswerBytes);
+            await using var stream = await response.Content.ReadAsStreamAsync(budget.Token);
+            var body = new LimitedStream(stream, settings.MaxAnswerBytes, () => EttErrors.AnswerTooLong(settings.MaxAnswerBytes));
+            return await read(body, announced, state, budget.Token) ?? throw EttErrors.UnreadableBody();
         }
         catch (JsonException unreadable)
         {

@@ -38,6 +38,13 @@ public sealed record EttResilienceOptions
 
     /// <summary>The passthrough gives up on ETT after this long without any activity (headers or body bytes); then 504.</summary>
     public TimeSpan PassthroughActivityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest successful ETT answer a composite reads, in bytes; a longer one is 502 <c>upstream-unavailable</c>,
+    /// not a memory the gateway gives to whatever ETT (or a proxy before it) sends. The passthrough streams and is not
+    /// bounded by it.
+    /// </summary>
+    public long MaxAnswerBytes { get; set; } = 32 * 1024 * 1024;
 }
 
 /// <summary>Fails start-up naming the key; the bounds are Polly's own (checked by it only when a pipeline is first built).</summary>
@@ -62,6 +69,7 @@ internal sealed class EttResilienceOptionsValidator : IValidateOptions<EttResili
         Between(nameof(o.BreakDuration), o.BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
         Between(nameof(o.TokenTimeout), o.TokenTimeout, TimeSpan.FromMilliseconds(100), longest);
         Between(nameof(o.PassthroughActivityTimeout), o.PassthroughActivityTimeout, TimeSpan.FromMilliseconds(100), longest);
+        Between(nameof(o.MaxAnswerBytes), o.MaxAnswerBytes, 64 * 1024, 1024L * 1024 * 1024);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -21,6 +21,9 @@ public sealed class EttTokenProvider(
 {
     public const string HttpClientName = "ett-token";
 
+    /// <summary>A token answer is a few KB; the token client buffers no more than this (a longer answer fails the request).</summary>
+    public const int MaxAnswerBytes = 64 * 1024;
+
     private readonly ConcurrentDictionary<string, SingleFlight<EttAccessToken>> _caches = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _warnedShortLived = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _obtainedOnce = new(StringComparer.OrdinalIgnoreCase);

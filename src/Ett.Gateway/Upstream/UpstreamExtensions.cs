@@ -25,7 +25,11 @@ public static class UpstreamExtensions
         services.AddTransient<ApiVersionHandler>();
 
         // The resilience pipelines (EttResilience) time every call on DI's TimeProvider instead of HttpClient's wall clock.
-        services.AddHttpClient(EttTokenProvider.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(EttTokenProvider.HttpClientName, client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.MaxResponseContentBufferSize = EttTokenProvider.MaxAnswerBytes;
+            })
             .AddEttTokenBudget();
         services.AddHttpClient(EttRequest.HttpClientName, (sp, client) =>
             {

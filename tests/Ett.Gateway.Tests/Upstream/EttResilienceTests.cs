@@ -19,6 +19,7 @@ public class EttResilienceTests : IAsyncLifetime
     private static readonly TimeSpan TokenTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan Within = TimeSpan.FromMilliseconds(100);
+    private const int MaxAnswerBytes = 1024 * 1024;
 
     private readonly Guid _organization = Guid.NewGuid();
     private readonly WaitingClock _clock = new();
@@ -41,6 +42,7 @@ public class EttResilienceTests : IAsyncLifetime
         settings["Ett:Resilience:BreakerFailureRatio"] = "0.5";
         settings["Ett:Resilience:BreakerSamplingDuration"] = "00:00:30";
         settings["Ett:Resilience:BreakDuration"] = BreakDuration.ToString();
+        settings["Ett:Resilience:MaxAnswerBytes"] = MaxAnswerBytes.ToString();
         _gateway = new GatewayFactory(settings, _clock);
         _caller = _gateway.CreateCaller(_upstreams.CallerToken());
     }
@@ -328,14 +330,14 @@ public class EttResilienceTests : IAsyncLifetime
     [Fact]
     public async Task A_huge_certificates_answer_is_still_read_only_within_the_calls_budget()
     {
-        // 16 MB of certificates and no end: the gateway holds what came, and gives up when the budget is spent.
+        // Certificates up to just below the byte limit, and no end: the gateway holds what came, and gives up when the budget is spent.
         var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _upstreams.EttBehaviour = async (context, _) =>
         {
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync("""{"result":[""" + OneCertificate);
             var chunk = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("," + OneCertificate, 4096)));
-            for (var written = 0L; written < 16 * 1024 * 1024; written += chunk.Length)
+            for (var written = 0L; written + 2 * chunk.Length < MaxAnswerBytes; written += chunk.Length)
                 await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
             sent.TrySetResult();
@@ -351,6 +353,38 @@ public class EttResilienceTests : IAsyncLifetime
 
         await response.ProblemAsync(HttpStatusCode.GatewayTimeout, "upstream-unavailable");
         Assert.True(_clock.GetUtcNow() - start <= Budget + Within);
+    }
+
+    public static TheoryData<string, bool, int> AnswersAtTheByteLimit => new()
+    {
+        // path kind (the serializer's read, the certificates page's whole-body read), announced length, bytes past the limit
+        { "contracts", true, 0 }, { "contracts", false, 0 }, { "contracts", true, 1 }, { "contracts", false, 1 },
+        { "certificates", true, 0 }, { "certificates", false, 0 }, { "certificates", true, 1 }, { "certificates", false, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(AnswersAtTheByteLimit))]
+    public async Task An_answer_of_the_byte_limit_is_read_and_one_byte_more_is_a_502_problem(string kind, bool announced, int beyond)
+    {
+        var json = kind == "contracts" ? """{"result":[]}""" : $$$"""{"result":[{{{OneCertificate}}}],"metadata":{"total":1}}""";
+        var body = Encoding.UTF8.GetBytes(json + new string(' ', MaxAnswerBytes - json.Length + beyond));
+        _upstreams.EttBehaviour = async (context, _) =>
+        {
+            context.Response.ContentType = "application/json";
+            if (announced) context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        };
+
+        var response = await _caller.GetAsync(kind == "contracts" ? ContractsPath : CertificatesPath);
+
+        if (beyond == 0)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return;
+        }
+        var problem = await response.ProblemAsync(HttpStatusCode.BadGateway, "upstream-unavailable");
+        Assert.Equal($"ETT answered with more than {MaxAnswerBytes} bytes (Ett:Resilience:MaxAnswerBytes).", problem.GetProperty("detail").GetString());
+        Assert.Single(_upstreams.EttRequests, r => r.Method == "GET");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Ett.Gateway.Errors;
+using Ett.Gateway.Tests.Features;
 using Ett.Gateway.Tests.Infrastructure;
 using Ett.Gateway.Upstream;
 using Microsoft.AspNetCore.Hosting;
@@ -155,6 +156,23 @@ public class EttTokenTests : GatewayTest
 
         Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
         Assert.Equal(HttpStatusCode.BadGateway, second.StatusCode);
+        Assert.Equal(2, Upstreams.TokenRequests.Count);
+        Assert.Empty(Upstreams.EttRequests);
+    }
+
+    [Fact]
+    public async Task A_token_answer_longer_than_the_token_clients_buffer_is_a_token_problem_and_not_cached()
+    {
+        var padding = new string(' ', EttTokenProvider.MaxAnswerBytes);
+        Upstreams.TokenBehaviour = context =>
+            context.Response.WriteAsync("""{"access_token":"opaque-token","token_type":"Bearer","expires_in":3600,"pad":" """ + padding + "\"}");
+
+        var first = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+        var second = await Caller.GetAsync($"/ett/wallet-api/wallets?organizationId={Upstreams.OwnOrganization}");
+
+        var problem = await first.ProblemAsync(HttpStatusCode.ServiceUnavailable, "upstream-token-unavailable");
+        Assert.Equal("The ETT token endpoint could not be reached.", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
         Assert.Equal(2, Upstreams.TokenRequests.Count);
         Assert.Empty(Upstreams.EttRequests);
     }
