@@ -36,6 +36,12 @@ public sealed class ValidatedCallerTokens
     private readonly ConcurrentDictionary<(string Scheme, TokenHash Hash), Entry> _entries = new();
     private readonly TimeProvider _time;
 
+    // Kestrel gives a connection's requests the same string for the same header bytes: an Authorization header seen
+    // before is not hashed again. Strings are immutable, so the same instance is the same token; an entry lives as
+    // long as its string does.
+    private readonly ConditionalWeakTable<string, StrongBox<TokenHash>> _headerHashes = new();
+    private long _hashed;
+
     public ValidatedCallerTokens(TimeProvider time, CallerSigningKeys? signingKeys = null)
     {
         _time = time;
@@ -49,11 +55,18 @@ public sealed class ValidatedCallerTokens
 
     internal int Count => _entries.Count;
 
-    internal bool TryGet(string scheme, ReadOnlySpan<char> token, out Entry entry)
+    /// <summary>How many tokens were hashed (looked up, added or forgotten) without a remembered hash.</summary>
+    internal long Hashed => Interlocked.Read(ref _hashed);
+
+    /// <summary>
+    /// The cached entry of <paramref name="token"/>; <paramref name="header"/>, when given, is the Authorization header
+    /// it was read from, whose hash is remembered.
+    /// </summary>
+    internal bool TryGet(string scheme, string? header, ReadOnlySpan<char> token, out Entry entry)
     {
         entry = null!;
         if (token.Length > MaxTokenLength) return false;
-        var key = (scheme, Hash(token));
+        var key = (scheme, header is null ? Hash(token) : HashOf(header, token));
         if (!_entries.TryGetValue(key, out var found)) return false;
         if (_time.GetUtcNow() >= found.ExpiresAt)
         {
@@ -80,8 +93,17 @@ public sealed class ValidatedCallerTokens
         _entries[(scheme, Hash(token))] = new Entry(principal, key, expires);
     }
 
-    private static TokenHash Hash(ReadOnlySpan<char> token)
+    private TokenHash HashOf(string header, ReadOnlySpan<char> token)
     {
+        if (_headerHashes.TryGetValue(header, out var known)) return known.Value;
+        var hash = Hash(token);
+        _headerHashes.AddOrUpdate(header, new StrongBox<TokenHash>(hash));
+        return hash;
+    }
+
+    private TokenHash Hash(ReadOnlySpan<char> token)
+    {
+        Interlocked.Increment(ref _hashed);
         var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(token.Length));
         try
         {
@@ -152,8 +174,9 @@ internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostCon
     /// </summary>
     internal ValueTask<ClaimsPrincipal?> AnswerAsync(string scheme, HttpContext http, string? given, JwtBearerOptions options)
     {
-        var token = TokenOf(http, given);
-        if (token.IsEmpty || !cache.TryGet(scheme, token, out var entry)) return new((ClaimsPrincipal?)null);
+        var header = given is null ? (string?)http.Request.Headers.Authorization : null;
+        var token = given is not null ? given.AsSpan() : BearerOf(header);
+        if (token.IsEmpty || !cache.TryGet(scheme, header, token, out var entry)) return new((ClaimsPrincipal?)null);
         var trusted = IsStillTrustedAsync(entry.SigningKey, options, http.RequestAborted);
         if (!trusted.IsCompletedSuccessfully) return AnswerWhenTrustKnownAsync(trusted, scheme, http, given, entry);
         if (trusted.Result) return new(entry.Principal);

@@ -41,6 +41,26 @@ public class ValidatedCallerTokensTests : GatewayTest
     }
 
     [Fact]
+    public async Task On_one_kestrel_connection_a_token_is_hashed_once_and_still_refused_once_expired()
+    {
+        await using var kestrel = new GatewayFactory(Upstreams, Configure);
+        kestrel.UseKestrel(0);
+        kestrel.StartServer();
+        var caller = kestrel.CreateCaller(Upstreams.CallerToken(expires: TestClock.Start.UtcDateTime.AddMinutes(10)));
+        var cache = kestrel.Services.GetRequiredService<ValidatedCallerTokens>();
+        Assert.Equal(HttpStatusCode.OK, (await caller.GetAsync(Path)).StatusCode);
+        var hashed = cache.Hashed;
+
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await caller.GetAsync(Path)).StatusCode);
+
+        // Kestrel handed the connection's requests one string for the header: its hash was remembered, not computed again.
+        Assert.Equal(hashed, cache.Hashed);
+        kestrel.Time.Advance(TimeSpan.FromMinutes(12));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await caller.GetAsync(Path)).StatusCode);
+        Assert.Equal(4, Upstreams.EttRequests.Count);
+    }
+
+    [Fact]
     public async Task Token_signed_by_a_rotated_out_key_is_refused_after_the_key_change()
     {
         var old = Gateway.CreateCaller(Upstreams.CallerToken());

@@ -57,6 +57,26 @@ public sealed class CorrelationTests : GatewayTest
         Assert.Equal(ids, Upstreams.EttRequests.Select(r => Assert.Single(r.HeaderValues(Header))));
     }
 
+    [Fact]
+    public void A_gateway_made_id_is_a_version_7_uuid_of_the_clocks_millisecond()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestClock.Start.AddTicks(1234567));
+
+        var ids = Enumerable.Range(0, 1000).Select(_ => Correlation.NewId(clock)).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(ids, id =>
+        {
+            Assert.Matches("^[0-9a-f]{32}$", id);
+            var uuid = Guid.ParseExact(id, "N");
+            Assert.Equal(7, uuid.Version);
+            Assert.Equal(0b10, uuid.Variant >> 2);
+            Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), Convert.ToInt64(id[..12], 16));
+        });
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(string.CompareOrdinal(Correlation.NewId(clock), ids.Max(StringComparer.Ordinal)) > 0);
+    }
+
     public static TheoryData<string[]> InvalidIds() => new()
     {
         { [new string('a', Correlation.MaxLength + 1)] },
