@@ -215,6 +215,15 @@ internal sealed class CallerTokenCaching(ValidatedCallerTokens cache) : IPostCon
     private static bool Holds(IEnumerable<SecurityKey>? keys, SecurityKey key)
     {
         if (keys is null) return false;
+        if (keys is IList<SecurityKey> list)
+        {
+            // By index: an interface's enumerator is an allocation on every cached request.
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (ReferenceEquals(list[i], key)) return true;
+            }
+            return false;
+        }
         foreach (var candidate in keys)
         {
             if (ReferenceEquals(candidate, key)) return true;

@@ -60,8 +60,7 @@ internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVer
     {
         if (context.ProxyResponse is not { } response || PassthroughCall.Find(context.HttpContext) is not { Token: { } token, Group: { } group } call) return;
 
-        if (response.Headers.Contains(DeprecatedVersions) || response.Headers.Contains(Sunset))
-            pins.Observe(group, call.Version, name => response.Headers.TryGetValues(name, out var values) ? values : []);
+        if (response.Headers.Contains(DeprecatedVersions) || response.Headers.Contains(Sunset)) ObserveVersions(group, call.Version, response);
 
         var stale = response.StatusCode == HttpStatusCode.Unauthorized ||
             (response.StatusCode == HttpStatusCode.Forbidden && OrganizationOf(context.HttpContext) is { } org &&
@@ -69,6 +68,10 @@ internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVer
         // The streamed request cannot be replayed; the caller's next request gets a fresh token.
         if (stale) credentials.Drop(token);
     }
+
+    /// <summary>Apart from <see cref="ObserveAsync"/>, so that its closure is made only for an answer that has the headers.</summary>
+    private void ObserveVersions(ApiGroup group, string version, HttpResponseMessage response) =>
+        pins.Observe(group, version, name => response.Headers.TryGetValues(name, out var values) ? values : []);
 
     private const string DeprecatedVersions = "api-deprecated-versions";
     private const string Sunset = "Sunset";
