@@ -109,9 +109,9 @@ internal sealed class OperationsWorker(
                             await runner.SendAsync(leg.OrganizationId, leg.Kind, leg.Leg, cancellationToken);
                     });
                 }
-                // ETT takes one request per certificate at a time (RecordIntentAsync holds the others back), so only
-                // each certificate's next leg is claimed (legs an older instance journaled are grouped here) and the
-                // rest wait for it. RecordIntent still lets only one actor send a leg, should a slow attempt wake up meanwhile.
+                // ETT takes one request per certificate at a time (RecordIntentAsync holds the others back), so each
+                // certificate's oldest waiting leg is sent and the rest wait for it. RecordIntent still lets only one
+                // actor send a leg, should a slow attempt wake up meanwhile.
                 var resumed = await journal.ListLegsToResumeAsync(settings.WorkerBatchSize, claim, cancellationToken);
                 var nextOfEachCertificate = resumed.GroupBy(leg => (leg.OrganizationId, leg.Leg.ProductionCertificate)).Select(legs => legs.First());
                 var sent = 0;

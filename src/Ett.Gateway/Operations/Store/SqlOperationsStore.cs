@@ -498,34 +498,12 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
 
     // A live attempt holds its key's lease and sends its own planned legs; only legs nobody holds are resumed.
     public Task<IReadOnlyList<JournalLeg>> ListLegsToResumeAsync(int limit, WorkerClaim claim, CancellationToken cancellationToken) =>
-        ClaimLegsAsync(ResumableCondition + NextOfItsCertificate, [("planned", Sql.Name(LegStatus.Planned))], limit, claim, cancellationToken);
+        ClaimLegsAsync(ResumableCondition, [("planned", Sql.Name(LegStatus.Planned))], limit, claim, cancellationToken);
 
     /// <summary>Each planned leg looks its attempt up among the in-flight keys by operation (ix_idempotency_keys_in_flight).</summary>
     internal const string ResumableCondition = """
         l.status = @planned AND NOT EXISTS (
             SELECT 1 FROM idempotency_keys k WHERE k.operation_id = l.operation_id AND k.state = 'inFlight' AND k.lease_expires_at > @now)
-        """;
-
-    /// <summary>
-    /// Only the leg that is next on its certificate: none of the organization's legs on it in flight, and no planned one
-    /// older (by the worker's order). ETT takes one request per certificate at a time (RecordIntentAsync holds the others
-    /// back), so the worker sends no other; claiming the queue behind it (the bench's last certificate with quantity
-    /// queues a thousand) wrote a claim on every queued leg and released it again, under the write lock, on every
-    /// iteration. Both looked up in ix_operation_legs_queue (migration 10), whose condition is repeated word for word so
-    /// that the databases use it. A leg journaled without its organization (an older instance) is claimed as before.
-    /// </summary>
-    internal const string NextOfItsCertificate = """
-         AND NOT EXISTS (
-            SELECT 1 FROM operation_legs ahead
-            WHERE ahead.organization_id = l.organization_id AND ahead.production_registry = l.production_registry
-              AND ahead.production_stream_id = l.production_stream_id AND ahead.status IN ('planned', 'intentRecorded', 'submitted')
-              AND ahead.status IN ('intentRecorded', 'submitted'))
-         AND NOT EXISTS (
-            SELECT 1 FROM operation_legs ahead
-            WHERE ahead.organization_id = l.organization_id AND ahead.production_registry = l.production_registry
-              AND ahead.production_stream_id = l.production_stream_id AND ahead.status IN ('planned', 'intentRecorded', 'submitted')
-              AND ahead.status = 'planned'
-              AND ahead.updated_at <= l.updated_at AND (ahead.updated_at < l.updated_at OR ahead.leg_id < l.leg_id))
         """;
 
     public async Task<IReadOnlyList<OperationLeg>> ListLegsOfCertificateAsync(

@@ -163,19 +163,10 @@ internal static class StoreSchema
                 WHERE status IN ('planned', 'intentRecorded', 'unknown')
             """,
         ],
-        [
-            // The queue of each certificate, so that the worker claims only the leg next on it (in flight ones, then
-            // planned ones oldest first; SqlOperationsStore.NextOfItsCertificate).
-            """
-            CREATE INDEX ix_operation_legs_queue ON operation_legs
-                (organization_id, production_registry, production_stream_id, status, updated_at, leg_id)
-                WHERE status IN ('planned', 'intentRecorded', 'submitted')
-            """,
-        ],
     ];
 
     /// <summary>A new migration is one more entry above; applied ones are never edited.</summary>
-    public static int LatestVersion => 10;
+    public static int LatestVersion => 9;
 
     public static async Task MigrateAsync(StoreDatabase database, TimeProvider time, CancellationToken cancellationToken)
     {

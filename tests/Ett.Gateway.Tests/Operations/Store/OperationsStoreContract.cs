@@ -536,43 +536,6 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Only_the_next_leg_of_each_certificate_is_claimed_for_resumption()
-    {
-        var (a, b) = (new CertificateRef("Energinet.dk", Guid.NewGuid()), new CertificateRef("Energinet.dk", Guid.NewGuid()));
-        List<OperationRecord> onA = [];
-        for (var i = 0; i < 3; i++)
-        {
-            onA.Add(await CreateTransferAsync(a));
-            time.Advance(TimeSpan.FromSeconds(1));
-        }
-        var onB = await CreateTransferAsync(b);
-        time.Advance(Lease + TimeSpan.FromSeconds(1));
-
-        Assert.Equal([onA[0].Legs[0].Id, onB.Legs[0].Id], (await store.ListLegsToResumeAsync(10, claim, CancellationToken.None)).Select(leg => leg.Leg.Id));
-        await store.ReleaseAsync(claim, CancellationToken.None);
-
-        // A's first leg in flight: nothing of A is claimed, its queue is not even marked.
-        Assert.True(await store.RecordIntentAsync(onA[0].Legs[0].Id, CancellationToken.None));
-        Assert.Equal([onB.Legs[0].Id], (await store.ListLegsToResumeAsync(10, claim, CancellationToken.None)).Select(leg => leg.Leg.Id));
-        var other = new WorkerClaim(Guid.NewGuid(), DateTimeOffset.MaxValue);
-        Assert.Empty(await store.ListLegsToResumeAsync(10, other, CancellationToken.None));
-        await store.ReleaseAsync(claim, CancellationToken.None);
-
-        // Once it ended, the next of A is the second; a later claim finds the same.
-        Assert.True(await store.RecordSubmittedAsync(onA[0].Legs[0].Id, Guid.NewGuid(), CancellationToken.None));
-        Assert.True(await store.SetLegStatusAsync(onA[0].Legs[0].Id, LegStatus.Submitted, LegStatus.Completed, null, CancellationToken.None));
-        Assert.Equal([onA[1].Legs[0].Id, onB.Legs[0].Id], (await store.ListLegsToResumeAsync(10, other, CancellationToken.None)).Select(leg => leg.Leg.Id));
-    }
-
-    private async Task<OperationRecord> CreateTransferAsync(CertificateRef certificate)
-    {
-        var started = await StartAsync(store, key: Guid.NewGuid().ToString());
-        var transfer = Transfer(null, 1000);
-        var leg = transfer.Legs[0] with { ProductionCertificate = certificate };
-        return (await store.CreateOperationAsync(transfer with { Legs = [leg] }, started.Lease, CancellationToken.None))!;
-    }
-
-    [StoreFact]
     public async Task Fresh_intent_is_left_to_its_running_attempt_until_the_cutoff_passes()
     {
         var operation = await CreateTransferAsync(1000);

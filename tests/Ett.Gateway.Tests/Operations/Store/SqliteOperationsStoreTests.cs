@@ -44,19 +44,6 @@ public sealed class SqliteOperationsStoreTests : OperationsStoreContract
         Assert.DoesNotContain(release.Concat(claimed), step => step.StartsWith("SCAN", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task The_worker_finds_whether_a_planned_leg_is_next_on_its_certificate_by_index()
-    {
-        await using var database = new SqliteStoreDatabase(Path.Combine(directory, "plan.db"));
-        await new SqlOperationsStore(database, TestClock.Create(), TimeSpan.FromHours(24)).InitializeAsync();
-
-        var next = await PlanAsync(database,
-            "SELECT l.leg_id FROM operation_legs l WHERE " + SqlOperationsStore.ResumableCondition + SqlOperationsStore.NextOfItsCertificate,
-            "planned", "now");
-        Assert.Equal(2, next.Count(step => step.StartsWith("SEARCH ahead USING COVERING INDEX ix_operation_legs_queue", StringComparison.Ordinal)));
-        Assert.DoesNotContain(next, step => step.StartsWith("SCAN", StringComparison.Ordinal));
-    }
-
     private static async Task<List<string>> PlanAsync(StoreDatabase database, string sql, params string[] parameters)
     {
         await using var connection = await database.OpenAsync(CancellationToken.None);
