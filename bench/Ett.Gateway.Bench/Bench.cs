@@ -243,7 +243,7 @@ internal static class Bench
         if (!await Send(0, 0)) report.Failures.Add($"{store} transfer warm-up: {firstError}");
         // As the composites: until the tiered compiler has optimised the transfer path, its CPU would be charged to the
         // few hundred measured requests of the one-client phase.
-        await Http.ClosedLoopAsync(1, s.Warmup, Send);
+        await Http.ClosedLoopAsync(1, s.TransferWarmup, Send);
         foreach (var clients in new[] { 1, 8 })
         {
             locations.Clear();

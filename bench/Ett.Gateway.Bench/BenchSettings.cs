@@ -19,6 +19,13 @@ internal sealed record BenchSettings
     /// (libclrjit) at 10–20 % of the gateway's CPU through the first 5 s and most of the measured 5 s after it.
     /// </summary>
     public TimeSpan CompositeWarmup { get; init; } = TimeSpan.FromSeconds(12);
+
+    /// <summary>
+    /// One client's transfers before the measured ones, as long as the composites' warm-up: a perf profile of
+    /// <c>--only transfers</c> showed libclrjit at a fifth to a third of the gateway's CPU through 5 s of warm-up and the whole
+    /// measured one-client phase after it, and at 1 % once ~13 s of transfers had run.
+    /// </summary>
+    public TimeSpan TransferWarmup { get; init; } = TimeSpan.FromSeconds(12);
     public TimeSpan Transfers { get; init; } = TimeSpan.FromSeconds(8);
     public TimeSpan WorkerWait { get; init; } = TimeSpan.FromSeconds(30);
     public long StreamBytes { get; init; } = 100L * 1024 * 1024;
@@ -42,6 +49,7 @@ internal sealed record BenchSettings
                 Soak = TimeSpan.FromSeconds(2),
                 Composite = TimeSpan.FromSeconds(1),
                 CompositeWarmup = TimeSpan.FromSeconds(1),
+                TransferWarmup = TimeSpan.FromSeconds(1),
                 Transfers = TimeSpan.FromSeconds(1),
                 WorkerWait = TimeSpan.FromSeconds(3),
                 StreamBytes = 10L * 1024 * 1024,
@@ -60,6 +68,6 @@ internal sealed record BenchSettings
     public override string ToString() =>
         $"{(Quick ? "quick" : "full")} mode; wrk {WrkThreads} threads, {Connections} connections; {Rounds} alternating rounds of {Round.TotalSeconds:0} s per arm " +
         $"after {Warmup.TotalSeconds:0} s warm-up each; one connection {Latency.TotalSeconds:0} s; open loop {OpenLoop.TotalSeconds:0} s; " +
-        $"soak {Soak.TotalSeconds:0} s; composites {Composite.TotalSeconds:0} s each after {CompositeWarmup.TotalSeconds:0} s warm-up; transfers {Transfers.TotalSeconds:0} s each; " +
+        $"soak {Soak.TotalSeconds:0} s; composites {Composite.TotalSeconds:0} s each after {CompositeWarmup.TotalSeconds:0} s warm-up; transfers {Transfers.TotalSeconds:0} s each after {TransferWarmup.TotalSeconds:0} s warm-up; " +
         $"streams {StreamBytes / (1024 * 1024)} MB" + (Only is null ? "" : $"; only {string.Join(", ", Only)}");
 }

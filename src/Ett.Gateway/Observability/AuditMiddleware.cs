@@ -23,6 +23,7 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditStore 
     private async Task AuditAsync(HttpContext context, string callerId)
     {
         var details = new AuditDetails();
+        details.Composer = status => Compose(context, callerId, status, details);
         context.Features.Set(details);
         int? failedWith = null;
         try
@@ -43,19 +44,20 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditStore 
         finally
         {
             var status = failedWith ?? context.Response.StatusCode;
-            if (status != StatusCodes.Status429TooManyRequests && !context.RequestAborted.IsCancellationRequested)
-                await RecordAsync(context, callerId, status, details);
+            if (details.Stored is { } stored) Log(stored);
+            else if (status != StatusCodes.Status429TooManyRequests && !context.RequestAborted.IsCancellationRequested)
+                await RecordAsync(Compose(context, callerId, status, details));
         }
     }
 
     private static bool IsStateChanging(string method) =>
         HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
 
-    private async Task RecordAsync(HttpContext context, string callerId, int status, AuditDetails details)
+    private AuditRecord Compose(HttpContext context, string callerId, int status, AuditDetails details)
     {
         var endpoint = context.GetEndpoint();
         var path = context.Request.Path.Value ?? "";
-        var record = new AuditRecord
+        return new AuditRecord
         {
             AuditId = Guid.CreateVersion7(time.GetUtcNow()),
             RecordedAt = time.GetUtcNow(),
@@ -77,8 +79,15 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditStore 
             CorrelationId = context.Features.Get<CorrelationFeature>()?.Id ?? "",
             OperationId = details.OperationId,
         };
+    }
+
+    private void Log(AuditRecord record) =>
         Recorded(logger, record.Action, record.CallerId, record.OrganizationId, record.Status, record.Outcome, record.QuantityWh,
             string.Join(',', record.Certificates), record.OperationId, record.CorrelationId);
+
+    private async Task RecordAsync(AuditRecord record)
+    {
+        Log(record);
         try
         {
             await trail.AppendAsync(record, CancellationToken.None);

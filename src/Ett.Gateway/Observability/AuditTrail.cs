@@ -60,6 +60,18 @@ internal sealed class AuditDetails
     public IReadOnlyList<string> Certificates { get; set; } = [];
     public bool Replayed { get; set; }
 
+    /// <summary>Set by the middleware: makes the call's record as the middleware would store it, for a status.</summary>
+    internal Func<int, AuditRecord>? Composer { get; set; }
+
+    /// <summary>
+    /// The call's record for <paramref name="status"/>, for an endpoint that stores it with a write of its own (set it as
+    /// <see cref="Stored"/> then); null when the call is not audited.
+    /// </summary>
+    public AuditRecord? Compose(int status) => Composer?.Invoke(status);
+
+    /// <summary>The record the endpoint stored itself: the middleware only logs it.</summary>
+    public AuditRecord? Stored { get; set; }
+
     /// <summary>The details of the call in progress, or null when it is not audited.</summary>
     public static AuditDetails? Of(HttpContext http) => http.Features.Get<AuditDetails>();
 }

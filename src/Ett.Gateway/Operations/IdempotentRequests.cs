@@ -107,8 +107,11 @@ internal sealed class IdempotentRequests(
             case IdempotentOutcome.Accepted accepted:
                 if (audit is not null) Describe(audit, accepted.Operation);
                 var response = AcceptedResponse(accepted.Operation);
-                // If the lease was lost meanwhile, the attempt that took over stores its own, equivalent response.
-                await keys.CompleteAsync(attempt.Lease, response, CancellationToken.None);
+                // If the lease was lost meanwhile, the attempt that took over stores its own, equivalent response. The
+                // call's audit record goes with the response, in its transaction, rather than in a write of its own.
+                var record = audit?.Compose(response.StatusCode);
+                await keys.CompleteAsync(attempt.Lease, response, record, CancellationToken.None);
+                if (audit is not null) audit.Stored = record;
                 return new IdempotentResponse(response);
             default:
                 throw new InvalidOperationException("Unexpected operation outcome.");

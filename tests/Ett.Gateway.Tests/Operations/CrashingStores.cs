@@ -1,3 +1,4 @@
+using Ett.Gateway.Observability;
 using Ett.Gateway.Operations.Store;
 
 namespace Ett.Gateway.Tests.Operations;
@@ -78,7 +79,7 @@ internal sealed class CrashingKeys(IIdempotencyStore inner) : IIdempotencyStore
     public Task<IdempotencyBegin> TryBeginAsync(string callerId, string key, string fingerprint, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
         inner.TryBeginAsync(callerId, key, fingerprint, leaseDuration, cancellationToken);
 
-    public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken) =>
+    public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, AuditRecord? audit, CancellationToken cancellationToken) =>
         throw new SimulatedCrash("after ETT accepted every leg, before the response was stored");
 
     public Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken) =>

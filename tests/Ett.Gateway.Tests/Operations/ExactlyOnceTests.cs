@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Ett.Gateway.Observability;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Upstream;
@@ -419,8 +420,8 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         public Task<IdempotencyBegin> TryBeginAsync(string callerId, string key, string fingerprint, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
             inner.TryBeginAsync(callerId, key, fingerprint, leaseDuration, cancellationToken);
 
-        public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken) =>
-            inner.CompleteAsync(lease, response, cancellationToken);
+        public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, AuditRecord? audit, CancellationToken cancellationToken) =>
+            inner.CompleteAsync(lease, response, audit, cancellationToken);
 
         public async Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)
         {

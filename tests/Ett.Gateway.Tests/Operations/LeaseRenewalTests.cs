@@ -1,4 +1,5 @@
 using System.Text;
+using Ett.Gateway.Observability;
 using Ett.Gateway.Operations;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Tests.Infrastructure;
@@ -119,8 +120,8 @@ public sealed class LeaseRenewalTests : IAsyncLifetime
         public Task<IdempotencyBegin> TryBeginAsync(string callerId, string key, string fingerprint, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
             inner.TryBeginAsync(callerId, key, fingerprint, leaseDuration, cancellationToken);
 
-        public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken) =>
-            inner.CompleteAsync(lease, response, cancellationToken);
+        public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, AuditRecord? audit, CancellationToken cancellationToken) =>
+            inner.CompleteAsync(lease, response, audit, cancellationToken);
 
         public Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Ett.Gateway.Observability;
 using Ett.Gateway.Operations.Store;
 using Ett.Gateway.Tests.Operations.Store;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,7 @@ public sealed class TransferWriteCountTests : IAsyncLifetime
     public async Task DisposeAsync() => await env.DisposeAsync();
 
     [Fact]
-    public async Task An_accepted_one_leg_transfer_writes_six_times_of_which_only_the_legs_intent_waits_for_the_disk()
+    public async Task An_accepted_one_leg_transfer_writes_five_times_of_which_only_the_legs_intent_waits_for_the_disk()
     {
         CountingDatabase? database = null;
         env.StartGateway(services =>
@@ -40,8 +41,13 @@ public sealed class TransferWriteCountTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal("submitted", (await JsonOf(accepted)).GetProperty("legs")[0].GetProperty("status").GetString());
-        // The key begun, the reservation, the leg's intent and its submission, the key's response, the audit record.
-        Assert.Equal(6, database.Writes - writes);
+        // The key begun, the reservation, the leg's intent and its submission, the key's response with the audit record.
+        Assert.Equal(5, database.Writes - writes);
         Assert.Equal(1, database.DurableTransactions - durable);
+        var operationId = Guid.Parse((await JsonOf(accepted)).GetProperty("operationId").GetString()!);
+        var trail = await env.Gateway.Services.GetRequiredService<IAuditStore>()
+            .ListAsync(new AuditQuery(Producer, null, "TransferToPartner", null, null, 10, null), CancellationToken.None);
+        var record = Assert.Single(trail, record => record.OperationId == operationId);
+        Assert.Equal((202, "succeeded", 1L), (record.Status, record.Outcome, record.QuantityWh));
     }
 }

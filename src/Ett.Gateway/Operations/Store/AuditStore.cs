@@ -11,7 +11,12 @@ internal sealed class SqlAuditStore(SqlOperationsStore schema) : IAuditStore
     public async Task AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
         await using var connection = await schema.OpenForWritingAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, null, """
+        await InsertAsync(connection, null, record, cancellationToken);
+    }
+
+    /// <summary>The record's row, in the caller's transaction if it has one (an Idempotency-Key's completion).</summary>
+    internal static async Task InsertAsync(DbConnection connection, DbTransaction? transaction, AuditRecord record, CancellationToken cancellationToken) =>
+        await Sql.ExecuteAsync(connection, transaction, """
             INSERT INTO audit_records (audit_id, recorded_at, caller_id, organization_id, action, method, path, status, outcome,
                 quantity_wh, certificates, correlation_id, operation_id)
             VALUES (@id, @at, @caller, @organization, @action, @method, @path, @status, @outcome, @quantity, @certificates, @correlation, @operation)
@@ -22,7 +27,6 @@ internal sealed class SqlAuditStore(SqlOperationsStore schema) : IAuditStore
              ("quantity", record.QuantityWh), ("certificates", JsonSerializer.Serialize(record.Certificates)),
              ("correlation", record.CorrelationId), ("operation", record.OperationId is { } operation ? Sql.Text(operation) : null)],
             cancellationToken);
-    }
 
     public async Task<IReadOnlyList<AuditRecord>> ListAsync(AuditQuery query, CancellationToken cancellationToken)
     {

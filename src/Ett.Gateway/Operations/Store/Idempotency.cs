@@ -13,8 +13,12 @@ internal interface IIdempotencyStore
     /// </summary>
     Task<IdempotencyBegin> TryBeginAsync(string callerId, string key, string fingerprint, TimeSpan leaseDuration, CancellationToken cancellationToken);
 
-    /// <summary>Stores the response to replay and ends the lease. False when the lease was lost to another attempt.</summary>
-    Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores the response to replay and ends the lease. False when the lease was lost to another attempt. The call's
+    /// <paramref name="audit"/> record, if given, is stored in the same transaction, lease lost or not (the call
+    /// answered either way): one write fewer per accepted operation for every instance's writers.
+    /// </summary>
+    Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, Observability.AuditRecord? audit, CancellationToken cancellationToken);
 
     /// <summary>Extends the lease from now. False when the lease was lost: stop working on the key.</summary>
     Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Ett.Gateway.Observability;
 
 namespace Ett.Gateway.Operations.Store;
 
@@ -101,8 +102,8 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
         return new IdempotencyBegin.InFlight(time.GetUtcNow());
     }
 
-    public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, CancellationToken cancellationToken) =>
-        CompleteKeyAsync(lease, response, "", cancellationToken);
+    public Task<bool> CompleteAsync(IdempotencyLease lease, StoredResponse response, AuditRecord? audit, CancellationToken cancellationToken) =>
+        CompleteKeyAsync(lease, response, "", audit, cancellationToken);
 
     public async Task<IReadOnlyList<AbandonedKey>> ListAbandonedAsync(int limit, CancellationToken cancellationToken)
     {
@@ -118,14 +119,15 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
     }
 
     public Task<bool> CompleteAbandonedAsync(AbandonedKey key, StoredResponse response, CancellationToken cancellationToken) =>
-        CompleteKeyAsync(key.Lease, response, " AND lease_expires_at <= @now", cancellationToken);
+        CompleteKeyAsync(key.Lease, response, " AND lease_expires_at <= @now", null, cancellationToken);
 
-    private async Task<bool> CompleteKeyAsync(IdempotencyLease lease, StoredResponse response, string condition, CancellationToken cancellationToken)
+    private async Task<bool> CompleteKeyAsync(IdempotencyLease lease, StoredResponse response, string condition, AuditRecord? audit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenForWritingAsync(cancellationToken);
+        await using var transaction = audit is null ? null : await connection.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
         // Retention counts from the response, so a replay is available for the whole period after the caller got it.
-        return await Sql.ExecuteAsync(connection, null, $"""
+        var completed = await Sql.ExecuteAsync(connection, transaction, $"""
             UPDATE idempotency_keys
             SET state = 'completed', response_status = @status, response_content_type = @contentType, response_headers = @headers,
                 response_body = @body, completed_at = @now, expires_at = @expires, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
@@ -134,6 +136,10 @@ internal sealed class SqlOperationsStore(StoreDatabase database, TimeProvider ti
             [("status", (long)response.StatusCode), ("contentType", response.ContentType), ("headers", JsonSerializer.Serialize(response.Headers)),
              ("body", response.Body), ("now", Sql.Millis(now)), ("expires", Sql.Millis(now + idempotencyRetention)), .. LeaseParameters(lease)],
             cancellationToken) == 1;
+        if (transaction is null) return completed;
+        await SqlAuditStore.InsertAsync(connection, transaction, audit!, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return completed;
     }
 
     public async Task<bool> RenewLeaseAsync(IdempotencyLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text;
+using Ett.Gateway.Observability;
 using Ett.Gateway.Operations.Store;
 using Microsoft.Extensions.Time.Testing;
 
@@ -107,7 +108,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         var started = await StartAsync(store);
         var operation = await store.CreateOperationAsync(Transfer(null, 1000), started.Lease, CancellationToken.None);
         var response = Accepted(operation!.Id);
-        Assert.True(await store.CompleteAsync(started.Lease, response, CancellationToken.None));
+        Assert.True(await store.CompleteAsync(started.Lease, response, null, CancellationToken.None));
 
         var replay = Assert.IsType<IdempotencyBegin.Replay>(await store.TryBeginAsync("app-a", "key-1", FiveMegawattHours, Lease, CancellationToken.None));
 
@@ -125,7 +126,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         var started = await StartAsync(store);
 
         Assert.IsType<IdempotencyBegin.FingerprintMismatch>(await store.TryBeginAsync("app-a", "key-1", other, Lease, CancellationToken.None));
-        await store.CompleteAsync(started.Lease, Accepted(Guid.NewGuid()), CancellationToken.None);
+        await store.CompleteAsync(started.Lease, Accepted(Guid.NewGuid()), null, CancellationToken.None);
         Assert.IsType<IdempotencyBegin.FingerprintMismatch>(await store.TryBeginAsync("app-a", "key-1", other, Lease, CancellationToken.None));
     }
 
@@ -171,12 +172,38 @@ public abstract class OperationsStoreContract : IAsyncLifetime
         time.Advance(Lease + TimeSpan.FromSeconds(1));
         var resumed = await StartAsync(store);
 
-        Assert.False(await store.CompleteAsync(stale.Lease, Accepted(Guid.NewGuid()), CancellationToken.None));
+        Assert.False(await store.CompleteAsync(stale.Lease, Accepted(Guid.NewGuid()), null, CancellationToken.None));
         Assert.False(await store.RenewLeaseAsync(stale.Lease, Lease, CancellationToken.None));
         Assert.False(await store.ReleaseAsync(stale.Lease, CancellationToken.None));
         Assert.Null(await store.CreateOperationAsync(Transfer(null, 1000), stale.Lease, CancellationToken.None));
-        Assert.True(await store.CompleteAsync(resumed.Lease, Accepted(Guid.NewGuid()), CancellationToken.None));
+        Assert.True(await store.CompleteAsync(resumed.Lease, Accepted(Guid.NewGuid()), null, CancellationToken.None));
     }
+
+    [StoreFact]
+    public async Task A_keys_response_stores_the_calls_audit_record_with_it_also_when_the_lease_was_lost()
+    {
+        var stale = await StartAsync(store);
+        time.Advance(Lease + TimeSpan.FromSeconds(1));
+        var resumed = await StartAsync(store);
+        var (first, second) = (Audited(1), Audited(2));
+
+        Assert.False(await store.CompleteAsync(stale.Lease, Accepted(first.OperationId!.Value), first, CancellationToken.None));
+        Assert.True(await store.CompleteAsync(resumed.Lease, Accepted(second.OperationId!.Value), second, CancellationToken.None));
+
+        var trail = await new SqlAuditStore(store).ListAsync(new AuditQuery(null, null, null, null, null, 10, null), CancellationToken.None);
+        Assert.Equal([second.AuditId, first.AuditId], trail.Select(record => record.AuditId));
+        Assert.Equal(second, trail[0] with { Certificates = second.Certificates });
+        Assert.Equal(second.Certificates, trail[0].Certificates);
+        Assert.Equal(202, Assert.IsType<IdempotencyBegin.Replay>(await store.TryBeginAsync("app-a", "key-1", FiveMegawattHours, Lease, CancellationToken.None)).Response.StatusCode);
+    }
+
+    /// <summary>Recorded at the same instant; the trail orders them by id then.</summary>
+    private AuditRecord Audited(int number) => AuditRecord.Example with
+    {
+        AuditId = Guid.Parse($"019ab5f2-0000-7000-8000-00000000000{number}"),
+        RecordedAt = time.GetUtcNow(),
+        OperationId = Guid.Parse($"019ab5f2-0000-7000-8000-10000000000{number}"),
+    };
 
     [StoreFact]
     public async Task Renewed_lease_keeps_a_retry_out_past_the_first_expiry()
@@ -243,7 +270,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     {
         var started = await StartAsync(store);
         time.Advance(TimeSpan.FromHours(1));
-        await store.CompleteAsync(started.Lease, Accepted(Guid.NewGuid()), CancellationToken.None);
+        await store.CompleteAsync(started.Lease, Accepted(Guid.NewGuid()), null, CancellationToken.None);
 
         time.Advance(Retention - TimeSpan.FromSeconds(1));
         Assert.Equal(0, await store.PurgeExpiredAsync(CancellationToken.None));
@@ -258,7 +285,7 @@ public abstract class OperationsStoreContract : IAsyncLifetime
     public async Task Key_past_retention_is_free_again_before_any_purge_ran()
     {
         var started = await StartAsync(store);
-        await store.CompleteAsync(started.Lease, Accepted(Guid.NewGuid()), CancellationToken.None);
+        await store.CompleteAsync(started.Lease, Accepted(Guid.NewGuid()), null, CancellationToken.None);
         time.Advance(Retention);
 
         var reused = await StartAsync(store, fingerprint: Fingerprint("""{"new":"request"}"""));

@@ -86,7 +86,7 @@ public sealed class SqliteDurabilityTests : IDisposable
 
         Assert.True(await store.RecordSubmittedAsync(leg, Guid.NewGuid(), CancellationToken.None));
         Assert.True(await store.SetLegStatusAsync(leg, LegStatus.Submitted, LegStatus.Completed, null, CancellationToken.None));
-        Assert.True(await store.CompleteAsync(started.Lease, new StoredResponse(202, null, new Dictionary<string, string>(), []), CancellationToken.None));
+        Assert.True(await store.CompleteAsync(started.Lease, new StoredResponse(202, null, new Dictionary<string, string>(), []), null, CancellationToken.None));
         Assert.Equal(1, database.DurableTransactions);
         Assert.Equal(OperationStatus.Completed, (await store.GetOperationAsync(operation.Id, CancellationToken.None))!.Status);
     }
