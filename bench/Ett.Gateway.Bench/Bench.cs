@@ -64,7 +64,8 @@ internal static class Bench
         report.Elapsed = started.Elapsed;
         var markdown = report.ToMarkdown();
         Console.WriteLine(markdown);
-        var output = settings.Output ?? (settings.Quick ? null : Path.Combine(repo, "bench/RESULTS.md"));
+        // A quick or --only run prints its tables but keeps RESULTS.md (a full run's figures and notes) unless --output says where.
+        var output = settings.Output ?? (settings.Quick || settings.Only is not null ? null : Path.Combine(repo, "bench/RESULTS.md"));
         if (output is not null)
         {
             await File.WriteAllTextAsync(output, markdown + Report.NotesOf(output));

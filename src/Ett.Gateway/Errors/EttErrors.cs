@@ -107,6 +107,8 @@ internal static partial class EttErrors
         429 or 503 => (StatusCodes.Status503ServiceUnavailable, ProblemTypes.UpstreamUnavailable, Titles.Unavailable),
         504 => (StatusCodes.Status504GatewayTimeout, ProblemTypes.UpstreamUnavailable, Titles.Unavailable),
         >= 500 => (StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable, Titles.Unavailable),
+        // ETT's API never redirects, and the gateway's ETT client does not follow: a misconfigured Ett:BaseUrl.
+        >= 300 and < 400 => (StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable, Titles.Redirected),
         // Any other 4xx means the gateway built a request ETT does not understand.
         _ => (StatusCodes.Status502BadGateway, ProblemTypes.UpstreamRejected, Titles.Rejected),
     };
@@ -117,6 +119,7 @@ internal static partial class EttErrors
         403 => "ETT answered 403 without a body: the organization has not consented to the gateway's ETT client "
             + "(or consented after the gateway's token was issued), or the client lacks a required status such as trial.",
         401 => "ETT answered 401 to a freshly renewed gateway token.",
+        >= 300 and < 400 => $"ETT answered {upstreamStatus}, a redirect the gateway does not follow: check Ett:BaseUrl.",
         _ => $"ETT answered {upstreamStatus} without a body.",
     };
 
@@ -243,5 +246,6 @@ internal static partial class EttErrors
         public const string NotFound = "Not found in ETT";
         public const string Conflict = "ETT reported a conflict";
         public const string Unavailable = "ETT is unavailable";
+        public const string Redirected = "ETT redirected the request";
     }
 }

@@ -13,11 +13,6 @@ namespace Ett.Gateway.Passthrough;
 /// </summary>
 internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVersionPins pins, IProblemDetailsService problems)
 {
-    /// <summary>The header value of the current token, built once per token instead of once per request.</summary>
-    private volatile BearerHeader? _header;
-
-    private sealed record BearerHeader(EttAccessToken Token, string Value);
-
     public async ValueTask ApplyAsync(RequestTransformContext context)
     {
         var http = context.HttpContext;
@@ -44,16 +39,9 @@ internal sealed class EttCredentialsTransform(EttCredentials credentials, ApiVer
         var version = call.Version = pins.VersionOf(group);
         call.Token = token;
         context.ProxyRequest.Headers.Remove(HeaderNames.Authorization);
-        context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, HeaderFor(token));
+        context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, token.AuthorizationHeader);
         context.ProxyRequest.Headers.Remove(ApiVersionPins.HeaderName);
         context.ProxyRequest.Headers.TryAddWithoutValidation(ApiVersionPins.HeaderName, version);
-    }
-
-    private string HeaderFor(EttAccessToken token)
-    {
-        if (_header is { } header && ReferenceEquals(header.Token, token)) return header.Value;
-        _header = header = new BearerHeader(token, "Bearer " + token.Value);
-        return header.Value;
     }
 
     public async ValueTask ObserveAsync(ResponseTransformContext context)

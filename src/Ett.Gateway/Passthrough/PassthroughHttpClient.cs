@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Ett.Gateway.Observability;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -25,16 +24,5 @@ internal sealed class PassthroughHttpClient(IOptions<ObservabilityOptions> obser
         base.ConfigureHandler(context, handler);
         if (observability.Value.Otlp.Endpoint is null) handler.ActivityHeadersPropagator = null;
         handler.MeterFactory = UnrecordedMeters.Instance;
-    }
-
-    /// <summary>Meters of a name no meter provider listens to, so the handler's instruments stay disabled.</summary>
-    internal sealed class UnrecordedMeters : IMeterFactory
-    {
-        public const string MeterName = "Ett.Gateway.Passthrough.Unrecorded";
-        public static readonly UnrecordedMeters Instance = new();
-
-        public Meter Create(MeterOptions options) => new(MeterName, options.Version);
-
-        public void Dispose() { }
     }
 }

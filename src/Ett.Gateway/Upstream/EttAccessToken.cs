@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Ett.Gateway.Upstream;
@@ -16,6 +17,15 @@ public sealed record EttAccessToken(string ClientName, string Value, DateTimeOff
     public long ReadOrder { get; init; }
 
     public override string ToString() => $"ETT token for {ClientName}, expires {ExpiresAt:O}";
+
+    // By reference: a token made with `with` gets its own. Not a member, so records stay equal by their values.
+    private static readonly ConditionalWeakTable<EttAccessToken, string> Headers = new();
+
+    /// <summary>
+    /// <c>Bearer {Value}</c>, made once per token for every request it goes on (as a parsed header, HttpClient wrote the
+    /// token out again into a new string per request).
+    /// </summary>
+    internal string AuthorizationHeader => Headers.GetValue(this, static token => "Bearer " + token.Value);
 
     /// <summary>Reads ETT's claims (<c>org_ids</c> space-separated, <c>org_id</c>) without validating: ETT validates its own token.</summary>
     public static (IReadOnlySet<Guid>? OrganizationIds, Guid? OwnOrganizationId) ReadOrganizations(string accessToken)

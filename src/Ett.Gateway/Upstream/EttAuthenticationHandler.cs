@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
+using Microsoft.Net.Http.Headers;
 
 namespace Ett.Gateway.Upstream;
 
@@ -30,7 +30,8 @@ internal sealed class EttAuthenticationHandler(EttCredentials credentials) : Del
 
     private Task<HttpResponseMessage> SendWithAsync(EttAccessToken token, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+        request.Headers.Remove(HeaderNames.Authorization);
+        request.Headers.TryAddWithoutValidation(HeaderNames.Authorization, token.AuthorizationHeader);
         return base.SendAsync(request, cancellationToken);
     }
 }

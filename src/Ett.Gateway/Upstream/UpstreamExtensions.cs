@@ -38,6 +38,14 @@ public static class UpstreamExtensions
                 client.BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
                 client.Timeout = Timeout.InfiniteTimeSpan;
             })
+            .ConfigurePrimaryHttpMessageHandler(static (handler, _) =>
+            {
+                if (handler is not SocketsHttpHandler sockets) return;
+                // ETT's API never redirects: a redirect is a misconfigured base URL, answered as ETT's status
+                // instead of followed without the token. And one measurement per call (EttCallMetrics).
+                sockets.AllowAutoRedirect = false;
+                sockets.MeterFactory = Observability.UnrecordedMeters.Instance;
+            })
             .AddHttpMessageHandler<Observability.EttCallMetrics>()
             .AddEttCallBudget()
             .AddHttpMessageHandler<EttAuthenticationHandler>()

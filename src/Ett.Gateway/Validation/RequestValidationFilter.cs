@@ -8,35 +8,41 @@ namespace Ett.Gateway.Validation;
 /// <summary>Runs the registered validators over the arguments of one endpoint.</summary>
 internal sealed class RequestValidationFilter(IReadOnlyList<RequestValidationFilter.ValidatedArgument> arguments)
 {
-    internal sealed record ValidatedArgument(int Index, Type ValidatorType);
+    /// <summary>A handler argument with a validator (a singleton, found once) and how to make its typed context.</summary>
+    internal sealed record ValidatedArgument(int Index, IValidator Validator, Func<object, IValidationContext> ContextFor);
 
     /// <summary>The handler's parameters whose type has a validator; decided once, when the endpoint is built.</summary>
     public static IReadOnlyList<ValidatedArgument> ValidatedArguments(MethodInfo handler, IServiceProvider services)
     {
-        var registry = services.GetRequiredService<IServiceProviderIsService>();
-        return
-        [
-            .. handler.GetParameters()
-                .Select(p => new ValidatedArgument(p.Position,
-                    typeof(IValidator<>).MakeGenericType(Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType)))
-                .Where(a => registry.IsService(a.ValidatorType)),
-        ];
+        var validated = new List<ValidatedArgument>();
+        foreach (var parameter in handler.GetParameters())
+        {
+            var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+            if (services.GetService(typeof(IValidator<>).MakeGenericType(type)) is not IValidator validator) continue;
+            var contextFor = NewContextMethod.MakeGenericMethod(type).CreateDelegate<Func<object, IValidationContext>>();
+            validated.Add(new ValidatedArgument(parameter.Position, validator, contextFor));
+        }
+        return validated;
     }
+
+    private static readonly MethodInfo NewContextMethod =
+        typeof(RequestValidationFilter).GetMethod(nameof(NewContext), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    // The validator's own type: a ValidationContext<object> was copied into one (and its message formatter made twice).
+    private static IValidationContext NewContext<T>(object value) => new ValidationContext<T>((T)value);
 
     public EndpointFilterDelegate InvokeAsync(EndpointFilterDelegate next) => async context =>
     {
-        var failures = new List<ValidationFailure>();
+        List<ValidationFailure>? failures = null;
         foreach (var argument in arguments)
         {
             // A missing optional argument is the binder's business, not the validator's.
             if (context.Arguments[argument.Index] is not { } value) continue;
-            var validator = (IValidator)context.HttpContext.RequestServices.GetRequiredService(argument.ValidatorType);
-            var result = await validator.ValidateAsync(
-                new ValidationContext<object>(value), context.HttpContext.RequestAborted);
-            failures.AddRange(result.Errors);
+            var result = await argument.Validator.ValidateAsync(argument.ContextFor(value), context.HttpContext.RequestAborted);
+            if (!result.IsValid) (failures ??= []).AddRange(result.Errors);
         }
 
-        if (failures.Count == 0) return await next(context);
+        if (failures is null) return await next(context);
 
         var errors = failures
             .GroupBy(f => JsonPath(f.PropertyName), StringComparer.Ordinal)

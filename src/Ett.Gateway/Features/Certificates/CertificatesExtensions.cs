@@ -44,7 +44,6 @@ public static class CertificatesExtensions
         var bodies = new EttAnswerBodies();
         var page = await OffsetPager.ReadAsync(query,
             (skip, limit) => ett.GetCertificatesAsync(query.OrganizationId, filter with { Skip = skip, Limit = limit }, bodies, ct),
-            static certificate => certificate,
             // ETT has no grid-area filter.
             keep: query.GridArea is { } area ? c => string.Equals(c.GridArea, area, StringComparison.OrdinalIgnoreCase) : null,
             orderKey: static c => c.End);

@@ -32,6 +32,29 @@ internal static class OffsetPager
         Func<TWire, bool>? keep = null,
         Func<TWire, long>? orderKey = null)
     {
+        var (wire, nextCursor, total) = await ReadItemsAsync(query, fetch, keep, orderKey);
+        var items = new List<TItem>(wire.Count);
+        foreach (var item in CollectionsMarshal.AsSpan(wire)) items.Add(map(item));
+        return new Page<TItem> { Items = items, NextCursor = nextCursor, TotalCount = total };
+    }
+
+    /// <summary>As the other overload, for items written as ETT sent them: the page holds ETT's list itself, cut to size.</summary>
+    public static async Task<Page<TItem>> ReadAsync<TItem>(
+        IPagedQuery query,
+        Func<int, int, Task<EttPage<TItem>>> fetch,
+        Func<TItem, bool>? keep = null,
+        Func<TItem, long>? orderKey = null)
+    {
+        var (items, nextCursor, total) = await ReadItemsAsync(query, fetch, keep, orderKey);
+        return new Page<TItem> { Items = items, NextCursor = nextCursor, TotalCount = total };
+    }
+
+    private static async Task<(List<TWire> Items, string? NextCursor, int? Total)> ReadItemsAsync<TWire>(
+        IPagedQuery query,
+        Func<int, int, Task<EttPage<TWire>>> fetch,
+        Func<TWire, bool>? keep,
+        Func<TWire, long>? orderKey)
+    {
         var limit = query.PageSize();
         var start = PageCursor.OffsetOf(query.Cursor);
         var scan = new Scan<TWire>(fetch, start, orderKey);
@@ -55,20 +78,16 @@ internal static class OffsetPager
         }
         if (orderKey is not null) cut = BetweenKeys(scan.Items, cut, orderKey);
 
-        var items = new List<TItem>(cut);
-        foreach (var item in CollectionsMarshal.AsSpan(scan.Items)[..cut])
-            if (keep?.Invoke(item) != false) items.Add(map(item));
-        var more = cut < scan.Items.Count || !scan.Exhausted;
-        return new Page<TItem>
-        {
-            Items = items,
-            NextCursor = more ? PageCursor.Encode(start + cut, query.Fingerprint) : null,
-            TotalCount = keep is null ? scan.Total : null,
-        };
+        // The scan's list is the page's: cut to size and filtered in place.
+        var items = scan.Items;
+        var more = cut < items.Count || !scan.Exhausted;
+        items.RemoveRange(cut, items.Count - cut);
+        if (keep is not null) items.RemoveAll(item => !keep(item));
+        return (items, more ? PageCursor.Encode(start + cut, query.Fingerprint) : null, keep is null ? scan.Total : null);
     }
 
     /// <summary>
-    /// A whole ETT list, read as <see cref="ReadAsync"/> reads pages: each run of items with equal key comes from one
+    /// A whole ETT list, read as <see cref="ReadItemsAsync"/> reads pages: each run of items with equal key comes from one
     /// ETT answer. Consistent is false when ETT's total changed between calls (items vanished or appeared meanwhile,
     /// so one may have been skipped or repeated).
     /// </summary>
