@@ -90,24 +90,121 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
     public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         OpenAsync(new SqliteConnection(connectionString), cancellationToken);
 
+    /// <summary>The one writer connection, opened at the first write and kept open (so its statements stay prepared).</summary>
+    private WriterConnection? writer;
+
     public override async Task<DbConnection> OpenForWritingAsync(CancellationToken cancellationToken)
     {
         // As long as SQLite itself would wait: a turn never given back (a connection never closed) fails as "locked".
         if (!await writerTurn.WaitAsync(WriterTurnTimeout, cancellationToken))
             throw new SqliteException($"No turn to write within {WriterTurnTimeout.TotalSeconds} s: database is locked.", 5 /* SQLITE_BUSY */);
-        // A connection that fails to open is disposed, which gives the turn back.
-        return await OpenAsync(new WriterConnection(writerConnectionString, writerTurn), cancellationToken);
+        try
+        {
+            if (writer is { Broken: true } broken)
+            {
+                writer = null;
+                await broken.DisposeForGoodAsync();
+            }
+            if (writer is null)
+            {
+                var opened = new WriterConnection(writerConnectionString, writerTurn);
+                try
+                {
+                    await opened.OpenAsync(cancellationToken);
+                    await ConfigureAsync(opened, cancellationToken);
+                }
+                catch
+                {
+                    await opened.DisposeForGoodAsync();
+                    throw;
+                }
+                writer = opened;
+            }
+            else await ConfigureAsync(writer, cancellationToken);
+            writer.Lease();
+            return writer;
+        }
+        catch
+        {
+            writerTurn.Release();
+            throw;
+        }
     }
 
-    /// <summary>A connection that gives the writer's turn back when it closes (disposing closes it).</summary>
-    private sealed class WriterConnection(string connectionString, SemaphoreSlim turn) : SqliteConnection(connectionString)
+    public override async ValueTask DisposeAsync()
     {
-        private int closed;
+        if (Interlocked.Exchange(ref writer, null) is { } last) await last.DisposeForGoodAsync();
+    }
+
+    /// <summary>
+    /// The writer connection, lent to one writer at a time: closing (or disposing) it gives the turn back and leaves
+    /// it open, so that the statements it prepared are prepared the next time, instead of parsed and planned again
+    /// for every write (Microsoft.Data.Sqlite keeps a statement per command, and no command outlives a close). A
+    /// transaction the writer left unfinished is rolled back before the next writer gets it.
+    /// </summary>
+    private sealed class WriterConnection(string connectionString, SemaphoreSlim turn) : SqliteConnection(connectionString), Sql.IStatementCache
+    {
+        // The store's SQL texts are fixed but for a few IN lists: past this many, commands are not kept.
+        private const int MaxStatements = 128;
+        private readonly Dictionary<string, SqliteCommand> statements = new(StringComparer.Ordinal);
+        private DbTransaction? transaction;
+        private int leased;
+        private bool disposing;
+
+        /// <summary>Left inside a transaction it did not hand out: closed for good instead of lent again.</summary>
+        public bool Broken { get; private set; }
+
+        public void Lease() => Volatile.Write(ref leased, 1);
+
+        protected override DbTransaction BeginDbTransaction(System.Data.IsolationLevel isolationLevel) =>
+            transaction = base.BeginDbTransaction(isolationLevel);
+
+        public DbCommand Rent(string sql)
+        {
+            if (statements.Remove(sql, out var kept)) return kept;
+            var command = CreateCommand();
+            command.CommandText = sql;
+            return command;
+        }
+
+        public ValueTask ReturnAsync(DbCommand command)
+        {
+            if (disposing || statements.Count >= MaxStatements || !statements.TryAdd(command.CommandText, (SqliteCommand)command))
+                return command.DisposeAsync();
+            command.Transaction = null;
+            command.Parameters.Clear();
+            return ValueTask.CompletedTask;
+        }
 
         public override void Close()
         {
-            base.Close();
-            if (Interlocked.Exchange(ref closed, 1) == 0) turn.Release();
+            if (disposing)
+            {
+                base.Close();
+                return;
+            }
+            if (Interlocked.Exchange(ref leased, 0) == 0) return;
+            try
+            {
+                // A finished transaction has no connection any more; an unfinished one is rolled back, as a close would.
+                if (transaction?.Connection is not null) transaction.Dispose();
+                if (Handle is { } handle && raw.sqlite3_get_autocommit(handle) == 0) Broken = true;
+            }
+            finally
+            {
+                transaction = null;
+                turn.Release();
+            }
+        }
+
+        public async ValueTask DisposeForGoodAsync()
+        {
+            disposing = true;
+            // Closed for real, not pooled: a pooled handle would keep the transaction it is in.
+            if (Broken) ClearPool(this);
+            foreach (var command in statements.Values) await command.DisposeAsync();
+            statements.Clear();
+            await base.DisposeAsync();
         }
     }
 
@@ -116,29 +213,34 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
         try
         {
             await connection.OpenAsync(cancellationToken);
-            // WAL lets readers run beside the single writer; the journal mode is stored in the file, so set it once.
-            // synchronous = NORMAL: a commit survives the process crashing, and only a power loss may lose the last
-            // ones; it syncs at checkpoints instead of at every commit. A leg's intent syncs (BeginDurableTransactionAsync),
-            // and the sync of the write-ahead log takes every earlier commit with it.
-            const string perConnection = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
-            var handle = connection.Handle!;
-            if (!configured.TryGetValue(handle, out var mode))
-            {
-                await ExecuteAsync(connection, Interlocked.Exchange(ref walEnabled, 1) == 0 ? "PRAGMA journal_mode = WAL; " + perConnection : perConnection, cancellationToken);
-                configured.AddOrUpdate(handle, new SyncMode());
-            }
-            else if (mode.Full)
-            {
-                await ExecuteAsync(connection, "PRAGMA synchronous = NORMAL", cancellationToken);
-                mode.Full = false;
-            }
-            return connection;
+            return await ConfigureAsync(connection, cancellationToken);
         }
         catch
         {
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    private async Task<DbConnection> ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        // WAL lets readers run beside the single writer; the journal mode is stored in the file, so set it once.
+        // synchronous = NORMAL: a commit survives the process crashing, and only a power loss may lose the last
+        // ones; it syncs at checkpoints instead of at every commit. A leg's intent syncs (BeginDurableTransactionAsync),
+        // and the sync of the write-ahead log takes every earlier commit with it.
+        const string perConnection = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+        var handle = connection.Handle!;
+        if (!configured.TryGetValue(handle, out var mode))
+        {
+            await ExecuteAsync(connection, Interlocked.Exchange(ref walEnabled, 1) == 0 ? "PRAGMA journal_mode = WAL; " + perConnection : perConnection, cancellationToken);
+            configured.AddOrUpdate(handle, new SyncMode());
+        }
+        else if (mode.Full)
+        {
+            await ExecuteAsync(connection, "PRAGMA synchronous = NORMAL", cancellationToken);
+            mode.Full = false;
+        }
+        return connection;
     }
 
     // Microsoft.Data.Sqlite begins transactions with BEGIN IMMEDIATE, which already takes the single write lock.

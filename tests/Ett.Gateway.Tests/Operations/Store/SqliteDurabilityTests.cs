@@ -150,4 +150,90 @@ public sealed class SqliteDurabilityTests : IDisposable
             Assert.Equal(14, failed.SqliteErrorCode); // SQLITE_CANTOPEN
         }
     }
+
+    /// <summary>The SQL texts of the statements SQLite holds prepared on a handle (sqlite3_next_stmt walks them).</summary>
+    private static List<string> PreparedStatements(sqlite3 handle)
+    {
+        var texts = new List<string>();
+        for (var statement = raw.sqlite3_next_stmt(handle, null); statement is not null && !statement.IsInvalid; statement = raw.sqlite3_next_stmt(handle, statement))
+            texts.Add(raw.sqlite3_sql(statement).utf8_to_string());
+        return texts;
+    }
+
+    private static async Task<long> CountAsync(DbConnection connection) =>
+        Convert.ToInt64(await Sql.ScalarAsync(connection, null, "SELECT COUNT(*) FROM t", [], CancellationToken.None), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task A_writers_statement_is_prepared_once_and_run_again_in_every_later_turn()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+        const string insert = "INSERT INTO t (x) VALUES (@x)";
+        sqlite3 handle;
+        await using (var first = await database.OpenForWritingAsync(CancellationToken.None))
+        {
+            handle = ((SqliteConnection)first).Handle!;
+            // SQLitePCL walks the statements prepared from here on.
+            handle.enable_sqlite3_next_stmt(true);
+            await Sql.ExecuteAsync(first, null, "CREATE TABLE t (x INTEGER NOT NULL)", [], CancellationToken.None);
+        }
+
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            await using var writer = await database.OpenForWritingAsync(CancellationToken.None);
+            await using var transaction = await writer.BeginTransactionAsync();
+            Assert.Equal(1, await Sql.ExecuteAsync(writer, transaction, insert, [("x", turn)], CancellationToken.None));
+            await transaction.CommitAsync();
+        }
+
+        // One statement for the INSERT, made in the first turn and still prepared after the last: not parsed three times.
+        Assert.Single(PreparedStatements(handle), insert);
+        await using var reader = await database.OpenAsync(CancellationToken.None);
+        Assert.Equal(3, await CountAsync(reader));
+        // A parameter left out is refused, never bound from the last run.
+        await using var again = await database.OpenForWritingAsync(CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Sql.ExecuteAsync(again, null, insert, [], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_transaction_a_writer_left_unfinished_is_rolled_back_before_the_next_writer_gets_the_connection()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+        await using (var setup = await database.OpenForWritingAsync(CancellationToken.None))
+            await Sql.ExecuteAsync(setup, null, "CREATE TABLE t (x INTEGER NOT NULL)", [], CancellationToken.None);
+
+        // Neither committed nor disposed: the writer just gives the connection back.
+        var careless = await database.OpenForWritingAsync(CancellationToken.None);
+        var forgotten = await careless.BeginTransactionAsync();
+        await Sql.ExecuteAsync(careless, forgotten, "INSERT INTO t (x) VALUES (1)", [], CancellationToken.None);
+        await careless.DisposeAsync();
+
+        await using var next = await database.OpenForWritingAsync(CancellationToken.None);
+        Assert.Equal(1, raw.sqlite3_get_autocommit(((SqliteConnection)next).Handle!)); // not inside the forgotten one
+        Assert.Equal(0, await CountAsync(next));
+        await using var own = await next.BeginTransactionAsync();
+        Assert.Equal(1, await Sql.ExecuteAsync(next, own, "INSERT INTO t (x) VALUES (2)", [], CancellationToken.None));
+        await own.CommitAsync();
+        Assert.Equal(1, await CountAsync(next));
+    }
+
+    [Fact]
+    public async Task A_writer_left_inside_a_transaction_it_began_in_sql_is_closed_and_the_next_writer_gets_a_fresh_handle()
+    {
+        await using var database = new SqliteStoreDatabase(File);
+        sqlite3 stuck;
+        await using (var setup = await database.OpenForWritingAsync(CancellationToken.None))
+            await Sql.ExecuteAsync(setup, null, "CREATE TABLE t (x INTEGER NOT NULL)", [], CancellationToken.None);
+        await using (var careless = await database.OpenForWritingAsync(CancellationToken.None))
+        {
+            stuck = ((SqliteConnection)careless).Handle!;
+            await Sql.ExecuteAsync(careless, null, "BEGIN IMMEDIATE", [], CancellationToken.None);
+            await Sql.ExecuteAsync(careless, null, "INSERT INTO t (x) VALUES (1)", [], CancellationToken.None);
+        }
+
+        await using var next = await database.OpenForWritingAsync(CancellationToken.None);
+        Assert.NotSame(stuck, ((SqliteConnection)next).Handle);
+        Assert.Equal(1, raw.sqlite3_get_autocommit(((SqliteConnection)next).Handle!));
+        Assert.Equal(0, await CountAsync(next));
+        Assert.Equal(1, await Sql.ExecuteAsync(next, null, "INSERT INTO t (x) VALUES (2)", [], CancellationToken.None));
+    }
 }
