@@ -82,21 +82,8 @@ internal sealed class Report(BenchSettings settings, string repository, string c
         md.AppendLine("- the machine has 2 cores shared with other work and the load generator: figures move between runs; compare arms within one run");
         md.AppendLine();
 
-        md.AppendLine("## Passthrough, 1 KB JSON");
-        md.AppendLine();
-        md.AppendLine("| arm | req/s median | spread (min–max) | p50 / p99 at 1 connection | p50 / p99 open loop at " + $"{HalfRate:0} req/s | bytes allocated / request | CPU µs / request |");
-        md.AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var arm in new[] { "direct", "bare YARP", "gateway" })
-        {
-            var (min, max) = Spread(arm);
-            var one = OneConnection.GetValueOrDefault(arm);
-            var half = HalfLoad.GetValueOrDefault(arm);
-            md.AppendLine($"| {arm} | {Median(arm, r => r.Load.PerSecond):0} | {min:0}–{max:0} | {Ms(one?.P50Ms)} / {Ms(one?.P99Ms)} | {Ms(half?.P50Ms)} / {Ms(half?.P99Ms)} | " +
-                (arm == "direct" ? "(upstream) " : "") + $"{Bytes(arm):0} | " + (arm == "direct" ? "(upstream) " : "") + $"{CpuMicros(arm):0} |");
-        }
-        md.AppendLine();
-        md.AppendLine("Rounds (req/s): " + string.Join("; ", Throughput.Select(r => $"{r.Arm} {r.Load.PerSecond:0}")));
-        md.AppendLine();
+        // A run --only other phases has no passthrough rounds: no table of empty medians.
+        if (Throughput.Count > 0) AppendPassthrough(md);
 
         md.AppendLine("## Streams, soak, ETT token");
         md.AppendLine();
@@ -131,19 +118,29 @@ internal sealed class Report(BenchSettings settings, string repository, string c
         return md.ToString();
     }
 
+    private void AppendPassthrough(StringBuilder md)
+    {
+        md.AppendLine("## Passthrough, 1 KB JSON");
+        md.AppendLine();
+        md.AppendLine("| arm | req/s median | spread (min–max) | p50 / p99 at 1 connection | p50 / p99 open loop at " + $"{HalfRate:0} req/s | bytes allocated / request | CPU µs / request |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var arm in new[] { "direct", "bare YARP", "gateway" })
+        {
+            var (min, max) = Spread(arm);
+            var one = OneConnection.GetValueOrDefault(arm);
+            var half = HalfLoad.GetValueOrDefault(arm);
+            md.AppendLine($"| {arm} | {Median(arm, r => r.Load.PerSecond):0} | {min:0}–{max:0} | {Ms(one?.P50Ms)} / {Ms(one?.P99Ms)} | {Ms(half?.P50Ms)} / {Ms(half?.P99Ms)} | " +
+                (arm == "direct" ? "(upstream) " : "") + $"{Bytes(arm):0} | " + (arm == "direct" ? "(upstream) " : "") + $"{CpuMicros(arm):0} |");
+        }
+        md.AppendLine();
+        md.AppendLine("Rounds (req/s): " + string.Join("; ", Throughput.Select(r => $"{r.Arm} {r.Load.PerSecond:0}")));
+        md.AppendLine();
+    }
+
     private IEnumerable<(string Target, string Figure, bool? Met)> Targets()
     {
-        var gateway = Median("gateway", r => r.Load.PerSecond);
-        var yarp = Median("bare YARP", r => r.Load.PerSecond);
-        var direct = Median("direct", r => r.Load.PerSecond);
-        yield return ("throughput ≥ 0.85× bare YARP", $"{gateway / yarp:0.00}×", gateway / yarp >= 0.85);
-        yield return ("throughput ≥ 0.35× direct", $"{gateway / direct:0.00}×", gateway / direct >= 0.35);
-        if (OneConnection.TryGetValue("gateway", out var g1) && OneConnection.TryGetValue("bare YARP", out var y1))
-            yield return ("p50 at one connection ≤ 1.3× bare YARP", $"{g1.P50Ms / y1.P50Ms:0.00}× ({Ms(g1.P50Ms)} vs {Ms(y1.P50Ms)})", g1.P50Ms / y1.P50Ms <= 1.3);
-        if (HalfLoad.TryGetValue("gateway", out var gh) && HalfLoad.TryGetValue("bare YARP", out var yh))
-            yield return ("p99 at half load ≤ 2× bare YARP", $"{gh.P99Ms / yh.P99Ms:0.00}× ({Ms(gh.P99Ms)} vs {Ms(yh.P99Ms)})", gh.P99Ms / yh.P99Ms <= 2);
-        var extra = Bytes("gateway") - Bytes("bare YARP");
-        yield return ("allocations ≤ bare YARP + 2 KB / request", $"+{extra:0} bytes ({Bytes("gateway"):0} vs {Bytes("bare YARP"):0})", extra <= 2048);
+        if (Throughput.Count > 0)
+            foreach (var target in PassthroughTargets()) yield return target;
         yield return ("one ETT token request per token lifetime", $"{TokenRequests} in {TokenRun.TotalMinutes:0.0} min", TokenRequests == 1);
         if (Download is { } d) yield return ("download ≤ 32 MB working-set growth", $"+{(double)d.Growth / MiB:0.0} MB, status {d.Status}", d.Status == 200 && d.Bytes == settings.StreamBytes && d.Growth <= 32 * MiB);
         if (Upload is { } u) yield return ("upload ≤ 32 MB working-set growth, whole body reaches ETT", $"+{(double)u.Growth / MiB:0.0} MB, status {u.Status}, {u.Bytes / MiB} MB arrived", u.Status == 200 && u.Bytes == settings.StreamBytes && u.Growth <= 32 * MiB);
@@ -157,6 +154,21 @@ internal sealed class Report(BenchSettings settings, string repository, string c
         var slow = TransferRuns.FirstOrDefault(t => t.Name.Contains("200 ms", StringComparison.Ordinal));
         yield return ("≥ 20/s for one organization with 200 ms ETT latency", slow is null ? "–" : $"{slow.Load.PerSecond:0.0}/s", slow is null ? null : slow.Load.PerSecond >= 20);
         if (Worker is { } w) yield return ("worker: every operation completed within 10 s of the load ending", w.Pending == 0 ? $"all {w.Sampled} sampled in {w.Waited.TotalSeconds:0.0} s" : $"{w.Pending} of {w.Sampled} sampled pending after {w.Waited.TotalSeconds:0} s", w.Pending == 0 && w.Waited <= TimeSpan.FromSeconds(10));
+    }
+
+    private IEnumerable<(string Target, string Figure, bool? Met)> PassthroughTargets()
+    {
+        var gateway = Median("gateway", r => r.Load.PerSecond);
+        var yarp = Median("bare YARP", r => r.Load.PerSecond);
+        var direct = Median("direct", r => r.Load.PerSecond);
+        yield return ("throughput ≥ 0.85× bare YARP", $"{gateway / yarp:0.00}×", gateway / yarp >= 0.85);
+        yield return ("throughput ≥ 0.35× direct", $"{gateway / direct:0.00}×", gateway / direct >= 0.35);
+        if (OneConnection.TryGetValue("gateway", out var g1) && OneConnection.TryGetValue("bare YARP", out var y1))
+            yield return ("p50 at one connection ≤ 1.3× bare YARP", $"{g1.P50Ms / y1.P50Ms:0.00}× ({Ms(g1.P50Ms)} vs {Ms(y1.P50Ms)})", g1.P50Ms / y1.P50Ms <= 1.3);
+        if (HalfLoad.TryGetValue("gateway", out var gh) && HalfLoad.TryGetValue("bare YARP", out var yh))
+            yield return ("p99 at half load ≤ 2× bare YARP", $"{gh.P99Ms / yh.P99Ms:0.00}× ({Ms(gh.P99Ms)} vs {Ms(yh.P99Ms)})", gh.P99Ms / yh.P99Ms <= 2);
+        var extra = Bytes("gateway") - Bytes("bare YARP");
+        yield return ("allocations ≤ bare YARP + 2 KB / request", $"+{extra:0} bytes ({Bytes("gateway"):0} vs {Bytes("bare YARP"):0})", extra <= 2048);
     }
 
     private static string Ms(double? ms) => ms is null || double.IsNaN(ms.Value) ? "–" : ms.Value < 10 ? $"{ms:0.00} ms" : $"{ms:0} ms";
