@@ -139,25 +139,22 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
     /// <summary>
     /// The writer connection, lent to one writer at a time: closing (or disposing) it gives the turn back and leaves
     /// it open, so that the statements it prepared are prepared the next time, instead of parsed and planned again
-    /// for every write (Microsoft.Data.Sqlite keeps a statement per command, and no command outlives a close). A
-    /// transaction the writer left unfinished is rolled back before the next writer gets it.
+    /// for every write (Microsoft.Data.Sqlite keeps a statement per command, and no command outlives a close). Given
+    /// back inside a transaction (one a writer forgot to finish, begun by the connection or in SQL), it is closed for
+    /// good, which rolls that transaction back, and the next writer opens a fresh one.
     /// </summary>
     private sealed class WriterConnection(string connectionString, SemaphoreSlim turn) : SqliteConnection(connectionString), Sql.IStatementCache
     {
         // The store's SQL texts are fixed but for a few IN lists: past this many, commands are not kept.
         private const int MaxStatements = 128;
         private readonly Dictionary<string, SqliteCommand> statements = new(StringComparer.Ordinal);
-        private DbTransaction? transaction;
         private int leased;
         private bool disposing;
 
-        /// <summary>Left inside a transaction it did not hand out: closed for good instead of lent again.</summary>
+        /// <summary>Given back inside a transaction: closed for good instead of lent again.</summary>
         public bool Broken { get; private set; }
 
         public void Lease() => Volatile.Write(ref leased, 1);
-
-        protected override DbTransaction BeginDbTransaction(System.Data.IsolationLevel isolationLevel) =>
-            transaction = base.BeginDbTransaction(isolationLevel);
 
         public DbCommand Rent(string sql)
         {
@@ -184,23 +181,15 @@ internal sealed class SqliteStoreDatabase(string path) : StoreDatabase
                 return;
             }
             if (Interlocked.Exchange(ref leased, 0) == 0) return;
-            try
-            {
-                // A finished transaction has no connection any more; an unfinished one is rolled back, as a close would.
-                if (transaction?.Connection is not null) transaction.Dispose();
-                if (Handle is { } handle && raw.sqlite3_get_autocommit(handle) == 0) Broken = true;
-            }
-            finally
-            {
-                transaction = null;
-                turn.Release();
-            }
+            // SQLite's own word on whether the handle is inside a transaction, however it was begun.
+            if (Handle is { } handle && raw.sqlite3_get_autocommit(handle) == 0) Broken = true;
+            turn.Release();
         }
 
         public async ValueTask DisposeForGoodAsync()
         {
             disposing = true;
-            // Closed for real, not pooled: a pooled handle would keep the transaction it is in.
+            // Closed for real, not pooled: a pooled handle would keep the transaction it is in (closing rolls it back).
             if (Broken) ClearPool(this);
             foreach (var command in statements.Values) await command.DisposeAsync();
             statements.Clear();

@@ -195,7 +195,7 @@ public sealed class SqliteDurabilityTests : IDisposable
     }
 
     [Fact]
-    public async Task A_transaction_a_writer_left_unfinished_is_rolled_back_before_the_next_writer_gets_the_connection()
+    public async Task A_transaction_a_writer_left_unfinished_is_rolled_back_before_the_next_writer_writes()
     {
         await using var database = new SqliteStoreDatabase(File);
         await using (var setup = await database.OpenForWritingAsync(CancellationToken.None))
